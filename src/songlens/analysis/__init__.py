@@ -1,0 +1,1 @@
+"""Analysers: one module per facet, each a pure function over shared features."""

@@ -1,0 +1,425 @@
+"""Shared features, computed once per track in a single streaming pass.
+
+Conventions
+-----------
+Everything the analysers need is accumulated block by block while the file is
+decoded, so memory stays bounded for files of any length:
+
+* at the file's own rate, per channel: K-weighted power in 100 ms sub-blocks
+  (BS.1770 gating blocks and short-term windows are built from them), plain
+  power in 10 ms frames (silence), sample statistics (peak, DC, clipping,
+  stereo correlation) and the oversampled true peak;
+* at the analysis rate (mono, explicitly resampled with soxr): a centred STFT
+  grid (``n_fft``, ``hop_length``) reduced on the fly to a log-mel
+  spectrogram, three-band energies and the spectral centroid.
+
+Times are in seconds, levels in dB; frame ``i`` of the STFT grid is centred at
+``i * hop_length / sample_rate``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.signal import sosfilt
+
+from .config import SignalConfig
+from .dsp.filters import k_weighting_sos, oversampling_factor, true_peak_filter
+from .dsp.spectral import mel_filterbank
+
+__all__ = ["FeatureBundle", "FeatureExtractor", "SampleStats", "BANDS_HZ"]
+
+BANDS_HZ = (250.0, 4000.0)
+"""Edges between the low, mid and high bands of the spectral balance (Hz)."""
+
+CLIP_LEVEL = 0.999
+"""Absolute sample value at or above which a sample counts toward clipping."""
+
+CLIP_RUN = 3
+"""A clipped run is at least this many consecutive samples at CLIP_LEVEL."""
+
+N_MELS = 80
+LOG_FLOOR_DB = -100.0
+
+
+class _SegmentSummer:
+    """Sums per-sample values over consecutive segments of ``sr / rate`` samples.
+
+    Segment ``k`` spans samples ``[round(k*sr/rate), round((k+1)*sr/rate))``,
+    so it stays exact for sample rates that are not multiples of ``rate``.
+    """
+
+    def __init__(self, *, sr: int, rate: int):
+        self.sr = sr
+        self.rate = rate
+        self.pos = 0  # samples consumed so far
+        self.k = 0  # index of the segment being filled
+        self.acc = 0.0
+        self.acc_n = 0
+        self.sums: list[np.ndarray] = []
+        self.counts: list[np.ndarray] = []
+
+    def _boundary(self, k: int) -> int:
+        return int(round(k * self.sr / self.rate))
+
+    def update(self, values: np.ndarray) -> None:
+        n = values.shape[0]
+        if n == 0:
+            return
+        start, end = self.pos, self.pos + n
+        k_hi = int(np.floor(end * self.rate / self.sr)) + 1
+        ks = np.arange(self.k + 1, k_hi + 1)
+        bounds = np.round(ks * self.sr / self.rate).astype(np.int64)
+        bounds = bounds[bounds <= end]
+        self.pos = end
+        if bounds.size == 0:
+            self.acc += float(values.sum(dtype=np.float64))
+            self.acc_n += n
+            return
+        cuts = np.concatenate([[0], bounds - start])
+        csum = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+        sums = csum[cuts[1:]] - csum[cuts[:-1]]
+        counts = np.diff(cuts)
+        sums[0] += self.acc
+        counts[0] += self.acc_n
+        self.sums.append(sums)
+        self.counts.append(counts)
+        self.k += bounds.size
+        self.acc = float(csum[-1] - csum[cuts[-1]])
+        self.acc_n = int(n - cuts[-1])
+
+    def finalize(self) -> tuple[np.ndarray, np.ndarray]:
+        sums = self.sums[:]
+        counts = self.counts[:]
+        if self.acc_n > 0:
+            sums.append(np.array([self.acc]))
+            counts.append(np.array([self.acc_n]))
+        if not sums:
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
+        return np.concatenate(sums), np.concatenate(counts).astype(np.int64)
+
+
+@dataclass
+class SampleStats:
+    """Whole-file sample statistics, per channel (native rate)."""
+
+    n: int
+    peak: np.ndarray  # (channels,) max |x|
+    sum: np.ndarray  # (channels,)
+    sum_sq: np.ndarray  # (channels,)
+    clipped: np.ndarray  # (channels,) samples in clipped runs
+    true_peak: np.ndarray  # (channels,) oversampled max |x|
+    sum_lr: float  # sum of L*R over the first two channels (0 for mono)
+    non_finite: int  # samples that were NaN/inf (replaced by 0)
+
+
+@dataclass
+class FeatureBundle:
+    """Everything the analysers share; produced by :class:`FeatureExtractor`.
+
+    Attributes
+    ----------
+    sample_rate : int
+        Native sample rate of the file (Hz).
+    channels : int
+    duration : float
+        Decoded duration (s).
+    k_power : np.ndarray [shape=(n_sub,)]
+        Channel-weighted K-filtered mean square per 100 ms sub-block.
+    k_count : np.ndarray [shape=(n_sub,)]
+        Samples in each sub-block (the last one may be partial).
+    power_10ms : np.ndarray [shape=(n_10ms,)]
+        Mean square over channels per 10 ms frame (unweighted).
+    stats : SampleStats
+    signal : SignalConfig
+        Analysis grid of the spectral features.
+    log_mel : np.ndarray [shape=(n_frames, N_MELS), dtype=float32]
+        Log power mel spectrogram (dB) of the mono analysis signal.
+    band_power : np.ndarray [shape=(n_frames, 3)]
+        Power below 250 Hz, 250-4000 Hz and above 4 kHz.
+    centroid : np.ndarray [shape=(n_frames,)]
+        Spectral centroid (Hz).
+    y : np.ndarray or None [shape=(n,), dtype=float32]
+        The mono analysis signal, kept for tracks up to
+        ``SignalConfig.keep_audio_max_seconds``.
+    """
+
+    sample_rate: int
+    channels: int
+    duration: float
+    k_power: np.ndarray
+    k_count: np.ndarray
+    power_10ms: np.ndarray
+    stats: SampleStats
+    signal: SignalConfig
+    log_mel: np.ndarray
+    band_power: np.ndarray
+    centroid: np.ndarray
+    y: np.ndarray | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        """Centre time of each STFT frame (s)."""
+        n = self.log_mel.shape[0]
+        return np.arange(n) * self.signal.hop_length / self.signal.sample_rate
+
+
+class _TruePeak:
+    """Running oversampled peak per channel; skips windows that cannot win."""
+
+    WINDOW = 1024
+
+    def __init__(self, *, sr: int, channels: int):
+        self.factor = oversampling_factor(sr=sr)
+        self.phases = true_peak_filter(factor=self.factor)
+        self.taps = self.phases.shape[1]
+        self.gain_bound = float(np.abs(self.phases).sum(axis=1).max())
+        # (taps, factor): column p convolves a window with phase p
+        self._kernel = np.ascontiguousarray(self.phases[:, ::-1].T).astype(np.float32)
+        self.tail = np.zeros((channels, self.taps - 1), dtype=np.float32)
+        self.peak = np.zeros(channels)
+
+    def update(self, x: np.ndarray) -> None:
+        ch, n = x.shape
+        if n == 0:
+            return
+        buf = np.concatenate([self.tail, x], axis=1)
+        self.tail = buf[:, -(self.taps - 1):].copy() if self.taps > 1 else self.tail
+        self.peak = np.maximum(self.peak, np.abs(x).max(axis=1))
+        if self.factor == 1:
+            return
+        w = self.WINDOW
+        for c in range(ch):
+            row = buf[c]
+            m = row.shape[0]
+            n_win = -(-m // w)
+            padded = np.zeros(n_win * w, dtype=np.float32)
+            padded[:m] = np.abs(row)
+            local = padded.reshape(n_win, w).max(axis=1)
+            # a window's outputs also depend on the previous taps-1 samples
+            reach = np.maximum(local, np.concatenate([[0.0], local[:-1]]))
+            cand = np.nonzero(reach * self.gain_bound > self.peak[c])[0]
+            if cand.size == 0:
+                continue
+            # merge candidate windows into contiguous runs
+            splits = np.nonzero(np.diff(cand) > 1)[0] + 1
+            for run in np.split(cand, splits):
+                a = max(0, run[0] * w - (self.taps - 1))
+                b = min(m, (run[-1] + 1) * w)
+                seg = row[a:b]
+                if seg.size < self.taps:
+                    continue
+                best = 0.0
+                view = np.lib.stride_tricks.sliding_window_view(seg, self.taps)
+                for i in range(0, view.shape[0], 65536):
+                    y = np.ascontiguousarray(view[i:i + 65536]) @ self._kernel
+                    best = max(best, float(np.abs(y).max()))
+                if best > self.peak[c]:
+                    self.peak[c] = best
+
+
+class FeatureExtractor:
+    """Accumulates :class:`FeatureBundle` from audio blocks of one file.
+
+    Parameters
+    ----------
+    sr : int > 0
+        Native sample rate of the blocks (Hz).
+    channels : int > 0
+    channel_weights : np.ndarray [shape=(channels,)]
+        BS.1770 weights (0 for LFE, 1.41 for surrounds).
+    signal : SignalConfig
+        The analysis grid.
+    """
+
+    def __init__(self, *, sr: int, channels: int, channel_weights: np.ndarray,
+                 signal: SignalConfig):
+        import soxr
+
+        self.sr = int(sr)
+        self.channels = int(channels)
+        self.weights = np.asarray(channel_weights, dtype=np.float64)
+        self.signal = signal
+        self._sos = k_weighting_sos(sr=self.sr)
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
+        self._k = _SegmentSummer(sr=self.sr, rate=10)
+        self._p10 = _SegmentSummer(sr=self.sr, rate=100)
+        self._tp = _TruePeak(sr=self.sr, channels=self.channels)
+        self.n = 0
+        self._peak = np.zeros(self.channels)
+        self._sum = np.zeros(self.channels)
+        self._sum_sq = np.zeros(self.channels)
+        self._clipped = np.zeros(self.channels, dtype=np.int64)
+        self._sum_lr = 0.0
+        self._non_finite = 0
+        self._mono_mask = self.weights > 0 if np.any(self.weights > 0) else np.ones(
+            self.channels, dtype=bool)
+        # analysis-rate mono stream
+        self._resampler = None
+        if self.sr != signal.sample_rate:
+            self._resampler = soxr.ResampleStream(
+                self.sr, signal.sample_rate, 1, dtype="float32", quality="HQ"
+            )
+        n_fft = signal.n_fft
+        self._buf = np.zeros(n_fft // 2, dtype=np.float32)  # centred: left zero pad
+        self._window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+        self._mel_fb = mel_filterbank(sr=signal.sample_rate, n_fft=n_fft, n_mels=N_MELS,
+                                      fmin=20.0, fmax=min(signal.sample_rate / 2, 11025.0))
+        freqs = np.linspace(0, signal.sample_rate / 2, n_fft // 2 + 1)
+        self._freqs = freqs.astype(np.float32)
+        self._band_idx = np.searchsorted(freqs, BANDS_HZ)
+        self._mels: list[np.ndarray] = []
+        self._bands: list[np.ndarray] = []
+        self._centroids: list[np.ndarray] = []
+        self._y_chunks: list[np.ndarray] | None = []
+        self._y_len = 0
+        self._n_analysis = 0
+
+    # ------------------------------------------------------------------
+    def update(self, block: np.ndarray) -> None:
+        """Consume one block of native-rate audio, shape ``(channels, n)``."""
+        x = np.asarray(block, dtype=np.float32)
+        if x.ndim != 2 or x.shape[0] != self.channels:
+            raise ValueError(f"expected block of shape ({self.channels}, n), got {x.shape}")
+        if x.shape[1] == 0:
+            return
+        finite = np.isfinite(x)
+        if not finite.all():
+            self._non_finite += int(x.size - finite.sum())
+            x = np.where(finite, x, np.float32(0.0))
+        self.n += x.shape[1]
+        x64 = x.astype(np.float64)
+        # sample statistics
+        ax = np.abs(x)
+        self._peak = np.maximum(self._peak, ax.max(axis=1))
+        self._sum += x64.sum(axis=1)
+        sq = x64 * x64
+        self._sum_sq += sq.sum(axis=1)
+        self._clipped += _clipped_run_samples(ax >= CLIP_LEVEL)
+        if self.channels >= 2:
+            self._sum_lr += float(np.dot(x64[0], x64[1]))
+        self._tp.update(x)
+        # 10 ms plain power (mean over channels)
+        self._p10.update(sq.mean(axis=0))
+        # K-weighted power
+        y, self._zi = sosfilt(self._sos, x64, axis=-1, zi=self._zi)
+        self._k.update(np.tensordot(self.weights, y * y, axes=1))
+        # analysis-rate mono
+        mono = x[self._mono_mask].mean(axis=0).astype(np.float32)
+        if self._resampler is not None:
+            mono = self._resampler.resample_chunk(mono, last=False)
+        self._push_analysis(mono)
+
+    def _push_analysis(self, mono: np.ndarray) -> None:
+        if mono.size == 0:
+            return
+        self._n_analysis += mono.size
+        if self._y_chunks is not None:
+            self._y_chunks.append(mono.copy())
+            self._y_len += mono.size
+            if self._y_len > self.signal.keep_audio_max_seconds * self.signal.sample_rate:
+                self._y_chunks = None  # too long to keep: stream only
+        self._buf = np.concatenate([self._buf, mono])
+        self._run_frames()
+
+    def _run_frames(self) -> None:
+        n_fft, hop = self.signal.n_fft, self.signal.hop_length
+        if self._buf.size < n_fft:
+            return
+        n_frames = 1 + (self._buf.size - n_fft) // hop
+        frames = np.lib.stride_tricks.sliding_window_view(self._buf, n_fft)[::hop][:n_frames]
+        self._spectra(frames)
+        self._buf = self._buf[n_frames * hop:].copy()
+
+    def _spectra(self, frames: np.ndarray) -> None:
+        # chunk to bound the temporary complex array
+        for i in range(0, frames.shape[0], 2048):
+            f = frames[i:i + 2048] * self._window
+            spec = np.fft.rfft(f, axis=1)
+            power = (spec.real**2 + spec.imag**2).astype(np.float32)
+            mel = power @ self._mel_fb.T
+            self._mels.append(
+                (10.0 * np.log10(np.maximum(mel, 1e-10))).astype(np.float32))
+            lo, hi = self._band_idx
+            self._bands.append(np.stack(
+                [power[:, :lo].sum(1), power[:, lo:hi].sum(1), power[:, hi:].sum(1)], axis=1))
+            tot = power.sum(1)
+            self._centroids.append(
+                np.where(tot > 0, (power @ self._freqs) / np.maximum(tot, 1e-20), 0.0)
+                .astype(np.float32))
+
+    def finalize(self) -> FeatureBundle:
+        """Flush the streams and return the bundle."""
+        if self._resampler is not None:
+            self._push_analysis(self._resampler.resample_chunk(
+                np.zeros(0, dtype=np.float32), last=True))
+        # centred framing: pad the end so the last frame is centred on the last hop
+        n_fft, hop = self.signal.n_fft, self.signal.hop_length
+        expected = 1 + self._n_analysis // hop
+        done = sum(m.shape[0] for m in self._mels)
+        self._buf = np.concatenate([self._buf, np.zeros(n_fft // 2 + n_fft, np.float32)])
+        if expected > done:
+            frames = np.lib.stride_tricks.sliding_window_view(self._buf, n_fft)[::hop]
+            self._spectra(frames[: expected - done])
+        k_power, k_count = self._k.finalize()
+        k_mean = np.divide(k_power, np.maximum(k_count, 1))
+        p10, c10 = self._p10.finalize()
+        p10_mean = np.divide(p10, np.maximum(c10, 1))
+        warnings = []
+        if self._non_finite:
+            warnings.append(f"{self._non_finite} non-finite samples (NaN/inf) were replaced by 0")
+        stats = SampleStats(
+            n=self.n, peak=self._peak, sum=self._sum, sum_sq=self._sum_sq,
+            clipped=self._clipped, true_peak=np.maximum(self._tp.peak, self._peak),
+            sum_lr=self._sum_lr, non_finite=self._non_finite,
+        )
+        empty_mel = np.zeros((0, N_MELS), np.float32)
+        y = np.concatenate(self._y_chunks) if self._y_chunks else None
+        return FeatureBundle(
+            sample_rate=self.sr,
+            channels=self.channels,
+            duration=self.n / self.sr,
+            k_power=k_mean,
+            k_count=k_count,
+            power_10ms=p10_mean,
+            stats=stats,
+            signal=self.signal,
+            log_mel=np.concatenate(self._mels) if self._mels else empty_mel,
+            band_power=np.concatenate(self._bands) if self._bands else np.zeros((0, 3)),
+            centroid=np.concatenate(self._centroids) if self._centroids else np.zeros(0),
+            y=y,
+            warnings=warnings,
+        )
+
+    @classmethod
+    def from_blocks(cls, blocks: Iterable[np.ndarray], *, sr: int, channel_weights: np.ndarray,
+                    signal: SignalConfig,
+                    on_block: Callable[[int], None] | None = None) -> FeatureBundle:
+        """Run the extractor over an iterable of ``(channels, n)`` blocks."""
+        ext = cls(sr=sr, channels=len(channel_weights), channel_weights=channel_weights,
+                  signal=signal)
+        for b in blocks:
+            ext.update(b)
+            if on_block is not None:
+                on_block(ext.n)
+        return ext.finalize()
+
+
+def _clipped_run_samples(mask: np.ndarray) -> np.ndarray:
+    """Per row, the number of True samples lying in runs of at least CLIP_RUN."""
+    out = np.zeros(mask.shape[0], dtype=np.int64)
+    if not mask.any():
+        return out
+    for c in range(mask.shape[0]):
+        m = mask[c]
+        if not m.any():
+            continue
+        d = np.diff(np.concatenate([[0], m.view(np.int8), [0]]))
+        starts = np.nonzero(d == 1)[0]
+        ends = np.nonzero(d == -1)[0]
+        lengths = ends - starts
+        out[c] = int(lengths[lengths >= CLIP_RUN].sum())
+    return out

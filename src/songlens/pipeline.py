@@ -1,0 +1,208 @@
+"""The analysis pipeline: decode once, share features, call each analyser.
+
+:func:`analyze` takes a file, :func:`analyze_signal` an in-memory signal; both
+stream the audio through one :class:`~songlens.features.FeatureExtractor` pass
+and then call the pure analysers of :mod:`songlens.analysis`. Progress is
+reported through an optional callback, never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .analysis.dynamics import analyze_dynamics
+from .analysis.loudness import loudness_curve, measure_loudness
+from .analysis.production import measure_production
+from .analysis.silence import find_silences
+from .config import AnalysisConfig
+from .dsp.spectral import onset_envelope
+from .errors import AudioLoadError, AudioTooShortError, ParameterError
+from .features import FeatureBundle, FeatureExtractor
+from .io.audio import AudioInfo, channel_weights, open_audio
+from .result.model import AnalysisResult, Track
+
+__all__ = ["analyze", "analyze_signal", "analyze_features", "ProgressCallback",
+           "MIN_DURATION"]
+
+ProgressCallback = Callable[[float, str], None]
+"""``callback(fraction, stage)``: fraction in [0, 1] of the work for this track."""
+
+MIN_DURATION = 0.1
+"""Shortest audio SongLens analyses (s)."""
+
+
+def _check_config(config: AnalysisConfig | dict[str, Any] | None) -> AnalysisConfig:
+    if config is None:
+        return AnalysisConfig()
+    if isinstance(config, AnalysisConfig):
+        return config
+    if isinstance(config, dict):
+        return AnalysisConfig.from_dict(config)
+    raise ParameterError("config must be an AnalysisConfig, a dict or None")
+
+
+def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, Any] | None = None,
+            progress: ProgressCallback | None = None) -> AnalysisResult:
+    """Analyse an audio or video file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any format FFmpeg decodes (wav, flac, ogg, opus, mp3, m4a, aiff, mp4, mkv,
+        webm, mov, ...).
+    config : AnalysisConfig or dict, optional
+        Settings; a dict is validated (unknown keys raise ParameterError).
+    progress : callable, optional
+        ``progress(fraction, stage)``.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    AudioLoadError
+        The file is missing, not audio, corrupt, empty or too short.
+    ParameterError
+        Invalid settings.
+    """
+    cfg = _check_config(config)
+    with open_audio(path) as reader:
+        info = reader.info
+        block = max(1, int(cfg.signal.block_seconds * info.sample_rate))
+        weights = channel_weights(info.channel_names, info.channels)
+
+        def on_block(n: int) -> None:
+            if progress is not None and info.duration:
+                progress(min(0.95, 0.95 * n / info.sample_rate / info.duration), "decoding")
+
+        bundle = FeatureExtractor.from_blocks(reader.blocks(block), sr=info.sample_rate,
+                                              channel_weights=weights, signal=cfg.signal,
+                                              on_block=on_block)
+        warnings = list(reader.warnings)
+    if bundle.stats.n == 0:
+        raise AudioLoadError(f"no audio could be decoded from {str(path)!r}")
+    if info.duration and bundle.duration < 0.5 * info.duration - 1.0:
+        warnings.append(
+            f"decoded {bundle.duration:.2f} s but the header claims {info.duration:.2f} s; "
+            "the file is probably truncated"
+        )
+    result = analyze_features(bundle, info=info, config=cfg, warnings=warnings)
+    if progress is not None:
+        progress(1.0, "done")
+    return result
+
+
+def _blocks(y: np.ndarray, n: int) -> Iterator[np.ndarray]:
+    for i in range(0, y.shape[1], n):
+        yield y[:, i:i + n]
+
+
+def analyze_signal(y: np.ndarray, *, sr: int, config: AnalysisConfig | dict[str, Any] | None = None,
+                   channel_names: tuple[str, ...] = (), path: str = "<array>") -> AnalysisResult:
+    """Analyse an in-memory signal.
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,) or (channels, n)]
+        Samples, full scale = 1.
+    sr : int > 0
+        Sample rate of ``y`` (Hz). No default, and never resampled implicitly.
+    config : AnalysisConfig or dict, optional
+    channel_names : tuple of str
+        FFmpeg channel names, to weight surround/LFE channels per BS.1770.
+    path : str
+        Label recorded as ``track.path``.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    cfg = _check_config(config)
+    if not isinstance(sr, int | np.integer) or sr <= 0:
+        raise ParameterError(f"sr must be a positive integer sample rate in Hz, got {sr!r}")
+    y = np.asarray(y)
+    if y.ndim == 1:
+        y = y[np.newaxis, :]
+    if y.ndim != 2 or y.shape[0] == 0:
+        raise ParameterError(f"y must have shape (n,) or (channels, n), got {y.shape}")
+    if y.shape[0] > 64:
+        raise ParameterError(f"y has {y.shape[0]} channels; did you pass (n, channels)? "
+                             "transpose it to (channels, n)")
+    if y.shape[1] == 0:
+        raise AudioLoadError("the signal is empty")
+    info = AudioInfo(path=path, sample_rate=int(sr), channels=y.shape[0],
+                     channel_names=channel_names, duration=y.shape[1] / sr)
+    weights = channel_weights(channel_names, y.shape[0])
+    block = max(1, int(cfg.signal.block_seconds * sr))
+    bundle = FeatureExtractor.from_blocks(_blocks(y.astype(np.float32, copy=False), block),
+                                          sr=int(sr), channel_weights=weights, signal=cfg.signal)
+    return analyze_features(bundle, info=info, config=cfg, warnings=[])
+
+
+def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: AnalysisConfig,
+                     warnings: list[str]) -> AnalysisResult:
+    """Run the analysers of ``config.profile`` on precomputed features."""
+    warnings = list(warnings) + list(bundle.warnings)
+    if bundle.duration < MIN_DURATION:
+        raise AudioTooShortError(
+            f"{info.path!r} holds only {bundle.duration:.3f} s of audio; "
+            f"SongLens needs at least {MIN_DURATION} s"
+        )
+    if bundle.stats.non_finite == bundle.stats.n * bundle.channels:
+        raise AudioLoadError(f"{info.path!r} contains no finite samples (all NaN/inf)")
+    track = Track(path=info.path, duration=bundle.duration, sample_rate=info.sample_rate,
+                  channels=info.channels, title=info.title, artist=info.artist)
+    result = AnalysisResult(track=track, settings=_settings(config, info), version=__version__)
+
+    loud = measure_loudness(bundle.k_power, bundle.k_count, sr=bundle.sample_rate,
+                            true_peak=bundle.stats.true_peak)
+    result.loudness = loud
+    result.silences = find_silences(bundle.power_10ms, config=config.silence)
+    times, lufs = loudness_curve(bundle.k_power, bundle.k_count, sr=bundle.sample_rate,
+                                 window_s=0.4)
+    env = onset_envelope(bundle.log_mel)
+    result.buildups, result.climax = analyze_dynamics(
+        lufs, times, env, frame_rate=config.signal.frame_rate,
+        silences=[(s.start, s.end) for s in result.silences], config=config.dynamics)
+    result.production = measure_production(bundle.stats, band_power=bundle.band_power,
+                                           integrated_lufs=loud.integrated_lufs)
+
+    # observations worth a warning (the result stays valid)
+    if loud.integrated_lufs is None:
+        if bundle.stats.peak.max() == 0:
+            warnings.append("the audio is digital silence: no loudness, climax or build-ups")
+        elif bundle.duration < 0.4:
+            warnings.append("shorter than one 400 ms loudness block: no integrated loudness")
+        else:
+            warnings.append("the audio stays below -70 LUFS: no integrated loudness")
+    if result.production.clipped_samples > 0:
+        warnings.append(f"{result.production.clipped_samples} samples look clipped "
+                        "(runs of 3+ at full scale)")
+    dc = max(abs(x) for x in result.production.dc_offset)
+    if dc > 0.01:
+        warnings.append(f"DC offset of {dc:.3f} full scale")
+    if info.sample_rate < config.signal.sample_rate:
+        warnings.append(
+            f"sample rate {info.sample_rate} Hz is below the analysis rate "
+            f"{config.signal.sample_rate} Hz: upsampled, nothing above "
+            f"{info.sample_rate // 2} Hz can be measured"
+        )
+    result.warnings = warnings
+    return result
+
+
+def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:
+    s = config.to_dict()
+    s["resampling"] = {
+        "from_hz": info.sample_rate,
+        "to_hz": config.signal.sample_rate,
+        "method": "soxr HQ" if info.sample_rate != config.signal.sample_rate else "none",
+        "downmix": "mean of non-LFE channels",
+    }
+    return s

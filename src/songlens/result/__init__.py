@@ -1,0 +1,47 @@
+"""The analysis result: one dataclass tree, serialised to versioned JSON."""
+
+from .model import (
+    AnalysisResult,
+    Buildup,
+    Chord,
+    Climax,
+    Emotion,
+    Instrument,
+    Key,
+    KeySegment,
+    Loudness,
+    Melody,
+    Mood,
+    Note,
+    Production,
+    Section,
+    Silence,
+    Tempo,
+    Track,
+)
+from .serialize import SCHEMA, dump_json, load_json, result_from_dict, result_to_dict
+
+__all__ = [
+    "SCHEMA",
+    "AnalysisResult",
+    "Buildup",
+    "Chord",
+    "Climax",
+    "Emotion",
+    "Instrument",
+    "Key",
+    "KeySegment",
+    "Loudness",
+    "Melody",
+    "Mood",
+    "Note",
+    "Production",
+    "Section",
+    "Silence",
+    "Tempo",
+    "Track",
+    "dump_json",
+    "load_json",
+    "result_from_dict",
+    "result_to_dict",
+]

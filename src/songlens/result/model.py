@@ -1,0 +1,182 @@
+"""The result dataclass tree (schema ``songlens.analysis/1``).
+
+Conventions
+-----------
+Times in seconds from the start of the track; loudness in LUFS/LU, peaks in
+dBTP/dBFS; keys as ``"A minor"`` and chords in Harte syntax (``"A:min"``, ``"N"``)
+as mir_eval expects. A facet that was not computed is ``None`` here and absent
+from the JSON; nothing is filled in with placeholder values.
+
+Depends only on the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Track", "Tempo", "KeySegment", "Key", "Chord", "Note", "Melody", "Instrument",
+    "Loudness", "Buildup", "Climax", "Silence", "Section", "Mood", "Emotion",
+    "Production", "AnalysisResult",
+]
+
+
+@dataclass
+class Track:
+    """The analysed file."""
+
+    path: str
+    duration: float
+    sample_rate: int
+    channels: int
+    title: str | None = None
+    artist: str | None = None
+
+
+@dataclass
+class Tempo:
+    bpm: float
+    beats: list[float] = field(default_factory=list)
+    downbeats: list[float] = field(default_factory=list)
+    curve: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class KeySegment:
+    start: float
+    end: float
+    label: str
+
+
+@dataclass
+class Key:
+    label: str
+    tonic: str
+    mode: str
+    confidence: float
+    segments: list[KeySegment] = field(default_factory=list)
+
+
+@dataclass
+class Chord:
+    start: float
+    end: float
+    label: str
+    roman: str | None = None
+
+
+@dataclass
+class Note:
+    start: float
+    end: float
+    pitch: float
+
+
+@dataclass
+class Melody:
+    notes: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class Instrument:
+    name: str
+    active: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Loudness:
+    """Programme loudness (BS.1770-4 / EBU R128).
+
+    ``curve`` holds ``(time, short-term LUFS)`` pairs every 100 ms; the LUFS value
+    is ``None`` where the 3 s window is digital silence.
+    """
+
+    integrated_lufs: float | None
+    range_lu: float | None
+    true_peak_dbtp: float | None
+    curve: list[tuple[float, float | None]] = field(default_factory=list)
+
+
+@dataclass
+class Buildup:
+    """A steady rise of intensity; ``rise_db`` is the loudness rise over it."""
+
+    start: float
+    end: float
+    rise_db: float
+    intensity_rise_db: float | None = None
+
+
+@dataclass
+class Climax:
+    """The peak of the track's broad intensity arc."""
+
+    time: float
+    loudness_lufs: float | None = None
+    prominence_db: float | None = None
+
+
+@dataclass
+class Silence:
+    start: float
+    end: float
+
+
+@dataclass
+class Section:
+    start: float
+    end: float
+    label: str
+
+
+@dataclass
+class Mood:
+    label: str
+    score: float
+
+
+@dataclass
+class Emotion:
+    valence: float
+    arousal: float
+    moods: list[Mood] = field(default_factory=list)
+    curve: list[tuple[float, float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Production:
+    """Mix/master figures; see :mod:`songlens.analysis.production` for definitions."""
+
+    peak_dbfs: float | None
+    true_peak_dbtp: float | None
+    plr_db: float | None
+    crest_factor_db: float | None
+    clipped_samples: int
+    dc_offset: list[float]
+    stereo_correlation: float | None
+    stereo_width: float | None
+    spectral_balance: dict[str, float]
+    targets: dict[str, dict[str, Any]]
+
+
+@dataclass
+class AnalysisResult:
+    """Everything SongLens measured about one track."""
+
+    track: Track
+    settings: dict[str, Any] = field(default_factory=dict)
+    version: str = ""
+    tempo: Tempo | None = None
+    key: Key | None = None
+    chords: list[Chord] | None = None
+    melody: Melody | None = None
+    instruments: list[Instrument] | None = None
+    loudness: Loudness | None = None
+    buildups: list[Buildup] | None = None
+    climax: Climax | None = None
+    silences: list[Silence] | None = None
+    sections: list[Section] | None = None
+    emotion: Emotion | None = None
+    production: Production | None = None
+    warnings: list[str] = field(default_factory=list)
