@@ -58,7 +58,8 @@ def write_audio(path: str | Path, y: np.ndarray, sr: int, *, title: str | None =
             vstream.width, vstream.height = 64, 64
             vstream.pix_fmt = "yuv420p"
         a = c.add_stream(acodec, rate=sr, layout=layout)
-        fmt_name = a.codec_context.codec.audio_formats[0].name if a.codec_context.codec.audio_formats else "fltp"
+        formats = a.codec_context.codec.audio_formats
+        fmt_name = formats[0].name if formats else "fltp"
         block = 1024 if acodec in ("aac", "libmp3lame", "libopus") else 4096
         if acodec == "libopus":
             block = 960

@@ -28,7 +28,8 @@ def _have_fluidsynth() -> bool:
 
 
 requires_fluidsynth = pytest.mark.skipif(
-    not _have_fluidsynth(), reason="needs fluidsynth + fluid-soundfont-gm (make setup installs them)"
+    not _have_fluidsynth(),
+    reason="needs fluidsynth + fluid-soundfont-gm (make setup installs them)",
 )
 
 # Rendered pieces: (name, kwargs of compose_arc_piece). Varied tempo, key, mode,

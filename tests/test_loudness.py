@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import PIECES, requires_fluidsynth
 from songlens.analysis.loudness import integrated_loudness, loudness_curve, loudness_range
 from songlens.dsp.filters import k_weighting_sos
 from songlens.pipeline import analyze_signal
 from songlens.testing.signals import concat, ebu3341_case, ebu3342_case, sine, stereo
-
-from conftest import PIECES, requires_fluidsynth
 
 LUFS_TOL = 0.1  # EBU Tech 3341: +/-0.1 LU
 LRA_TOL = 1.0  # EBU Tech 3342: +/-1 LU

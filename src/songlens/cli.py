@@ -197,9 +197,12 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStat
     failures: list[ExitStatus] = []
     used: set[str] = set()
     for i, path in enumerate(files):
+
+        def on_progress(fraction: float, stage: str, i: int = i, path: str = path) -> None:
+            bar.update(i, fraction, path)
+
         try:
-            result = analyze(path, config=config,
-                             progress=lambda f, stage, i=i, path=path: bar.update(i, f, path))
+            result = analyze(path, config=config, progress=on_progress)
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001 - mapped to exit codes below

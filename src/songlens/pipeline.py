@@ -87,10 +87,11 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
         warnings = list(reader.warnings)
     if bundle.stats.n == 0:
         raise AudioLoadError(f"no audio could be decoded from {str(path)!r}")
-    if info.duration and bundle.duration < 0.5 * info.duration - 1.0:
+    announced = info.declared_duration or info.duration
+    if announced and bundle.duration < 0.98 * announced - 0.5:
         warnings.append(
-            f"decoded {bundle.duration:.2f} s but the header claims {info.duration:.2f} s; "
-            "the file is probably truncated"
+            f"decoded {bundle.duration:.2f} s of the {announced:.2f} s the header "
+            "announces; the file is probably truncated"
         )
     result = analyze_features(bundle, info=info, config=cfg, warnings=warnings)
     if progress is not None:

@@ -19,7 +19,8 @@ Conventions
   the smoothing window. Smoothing never crosses a silence.
 * The climax is the maximum of the intensity smoothed over
   ``climax_window_seconds`` (the broad arc, not a momentary spike), reported
-  when it stands at least 1 dB above the track's median intensity.
+  when it stands at least 1 dB above the track's 20th-percentile intensity
+  (``prominence_db``).
 
 Times in seconds, levels in dB.
 """
@@ -83,7 +84,7 @@ def onset_times(onset_env: np.ndarray, *, frame_rate: float) -> np.ndarray:
 
 def _sounding_runs(mask: np.ndarray) -> list[tuple[int, int]]:
     d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist()))
+    return list(zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist(), strict=False))
 
 
 def intensity_curve(loudness: np.ndarray, onsets: np.ndarray, *, config: DynamicsConfig,
@@ -174,7 +175,7 @@ def find_climax(intensity: np.ndarray, loudness: np.ndarray, *, times: np.ndarra
     arc = uniform_filter1d(x, size=size, mode="nearest")
     arc = np.where(sounding, arc, -np.inf)
     i = int(np.argmax(arc))
-    prominence = float(arc[i] - np.median(arc[sounding]))
+    prominence = float(arc[i] - np.percentile(arc[sounding], 20))
     if prominence < _MIN_PROMINENCE_DB:
         return None
     half = size // 2

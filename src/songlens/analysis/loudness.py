@@ -159,7 +159,8 @@ def measure_loudness(k_power: np.ndarray, k_count: np.ndarray, *, sr: int,
     if sr <= 0:
         raise ParameterError("sr must be positive")
     times, lufs = loudness_curve(k_power, k_count, sr=sr, window_s=3.0)
-    curve = [(float(t), float(v) if np.isfinite(v) else None) for t, v in zip(times, lufs)]
+    curve = [(float(t), float(v) if np.isfinite(v) else None)
+             for t, v in zip(times, lufs, strict=True)]
     return Loudness(
         integrated_lufs=integrated_loudness(k_power, k_count),
         range_lu=loudness_range(k_power, k_count),

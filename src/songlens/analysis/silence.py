@@ -8,7 +8,7 @@ Conventions
   track's loud level is the 95th percentile of its frame levels (dBFS). So
   "far below the track's own level" adapts to quiet and loud masters alike,
   while nothing above ``ceiling_dbfs`` ever counts as silence.
-* Isolated sounding frames shorter than 30 ms inside a silence (clicks) are
+* Isolated sounding stretches of a single 10 ms frame inside a silence (clicks) are
   ignored. Intervals of at least ``min_duration`` seconds are reported,
   including those at the very start and end. Times in seconds.
 """
@@ -26,7 +26,7 @@ __all__ = ["silence_threshold_db", "find_silences"]
 FRAME_RATE = 100.0
 """Frames per second of the level input."""
 
-_CLICK_FRAMES = 3
+_CLICK_FRAMES = 2
 
 
 def _levels_db(power: np.ndarray) -> np.ndarray:
@@ -91,4 +91,4 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     if mask.size == 0:
         return []
     d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist()))
+    return list(zip(np.nonzero(d == 1)[0].tolist(), np.nonzero(d == -1)[0].tolist(), strict=False))

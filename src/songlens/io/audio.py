@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +56,9 @@ class AudioInfo:
         Codec and container format names.
     has_video : bool
         Whether the file also carries a video stream.
+    declared_duration : float or None
+        Duration the file's own header declares (s), where the format has one
+        that FFmpeg does not use (WAV's data chunk size); for truncation checks.
     """
 
     path: str
@@ -67,6 +71,7 @@ class AudioInfo:
     codec: str = ""
     container: str = ""
     has_video: bool = False
+    declared_duration: float | None = None
     extra_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -98,6 +103,32 @@ def _check_path(path: Path) -> None:
         raise AudioLoadError(f"{str(path)!r} is not readable (check its permissions)")
     if path.stat().st_size == 0:
         raise AudioLoadError(f"{str(path)!r} is empty (0 bytes)")
+
+
+def _wav_declared_seconds(path: Path) -> float | None:
+    """Duration declared by a RIFF/WAVE header's data chunk (None if unknown)."""
+    import struct
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+        return None
+    endian = "<" if head[:4] == b"RIFF" else ">"
+    pos, byte_rate = 12, 0
+    while pos + 8 <= len(head):
+        cid = head[pos:pos + 4]
+        (size,) = struct.unpack(endian + "I", head[pos + 4:pos + 8])
+        if cid == b"fmt " and pos + 16 <= len(head):
+            (byte_rate,) = struct.unpack(endian + "I", head[pos + 16:pos + 20])
+        if cid == b"data":
+            if byte_rate <= 0 or size >= 0xFFFF0000 or size == 0:
+                return None  # streaming writers leave the size unknown
+            return size / byte_rate
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def _tag(meta: dict[str, str], key: str) -> str | None:
@@ -151,7 +182,7 @@ class AudioReader:
                     f"no audio stream in {str(p)!r} (is it an audio or video file with sound?)"
                 )
             self._stream = audio[0]
-            ctx = self._stream.codec_context
+            ctx: Any = self._stream.codec_context
             sr = int(ctx.sample_rate or 0)
             ch = int(ctx.channels or 0)
             if sr <= 0 or ch <= 0:
@@ -184,6 +215,8 @@ class AudioReader:
                 codec=str(ctx.name or ""),
                 container=str(self._container.format.name or ""),
                 has_video=any(s.type == "video" for s in self._container.streams),
+                declared_duration=(_wav_declared_seconds(p)
+                                   if self._container.format.name == "wav" else None),
             )
         except BaseException:
             self._container.close()
@@ -214,7 +247,8 @@ class AudioReader:
         ch = self.info.channels
         try:
             for packet in self._container.demux(self._stream):
-                for frame in packet.decode():
+                frames: list[Any] = list(packet.decode())
+                for frame in frames:
                     if frame.sample_rate != sr or len(frame.layout.channels) != ch:
                         self.warnings.append(
                             "audio parameters change mid-stream "

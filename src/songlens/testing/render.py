@@ -113,7 +113,7 @@ def render_midi(pm: Any, *, sr: int = 44100, soundfont: str | None = None,
     return y
 
 
-def _add_note(inst: Any, pitch: int, start: float, end: float, vel: int) -> None:
+def _add_note(inst: Any, pitch: int, start: float, end: float, vel: int | np.integer) -> None:
     pretty_midi = require("pretty_midi", extra="testing", purpose="rendering ground truth")
     inst.notes.append(pretty_midi.Note(velocity=int(np.clip(vel, 1, 127)), pitch=int(pitch),
                                        start=float(start), end=float(end)))
@@ -121,7 +121,7 @@ def _add_note(inst: Any, pitch: int, start: float, end: float, vel: int) -> None
 
 def _expression(inst: Any, times: np.ndarray, values: np.ndarray) -> None:
     pretty_midi = require("pretty_midi", extra="testing")
-    for t, v in zip(times, values):
+    for t, v in zip(times, values, strict=False):
         inst.control_changes.append(pretty_midi.ControlChange(11, int(np.clip(v, 0, 127)),
                                                               float(t)))
 
@@ -142,11 +142,12 @@ def compose_arc_piece(seed: int, *, bpm: float = 96.0, tonic: int = 9, mode: str
                       soundfont: str | None = None) -> tuple[np.ndarray, Truth]:
     """A piece with a dynamic arc: quiet intro, build-up, climax, fall, rest, outro.
 
-    Plan (seconds, section lengths rounded to whole bars): ``lead_in_s`` of silence; a soft piano intro of ``intro_s``;
-    a build-up of ``build_s`` where strings, bass and drums join and the
-    expression rises steadily from pp to ff; the climax at its end; a fall of
-    ``fall_s``; a rest of ``gap_s``; a soft piano outro of ``outro_s``; and
-    ``tail_s`` of silence. Harmony cycles i-VI-III-VII (minor) or I-V-vi-IV
+    Plan (seconds, section lengths rounded to whole bars): ``lead_in_s`` of
+    silence; a soft piano intro of ``intro_s``; a build-up of ``build_s``
+    where strings, bass and drums join and the expression rises steadily from
+    pp to ff; the climax at its end; a fall of ``fall_s``; a rest of
+    ``gap_s``; a soft piano outro of ``outro_s``; and ``tail_s`` of silence.
+    Harmony cycles i-VI-III-VII (minor) or I-V-vi-IV
     (major), one chord per bar of 4 beats.
 
     Returns
