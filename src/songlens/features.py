@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.fft
 from scipy.signal import sosfilt
 
 from .config import SignalConfig
@@ -79,15 +80,19 @@ class _SegmentSummer:
             self.acc_n += n
             return
         cuts = np.concatenate([[0], bounds - start])
-        csum = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
-        sums = csum[cuts[1:]] - csum[cuts[:-1]]
+        # sums over [cuts[i], cuts[i+1]) plus the remainder [cuts[-1], n)
+        starts = cuts[:-1]
+        sums = np.add.reduceat(values, starts, dtype=np.float64) if starts.size else np.zeros(0)
+        # reduceat's last segment runs to the end of the block: split off the remainder
+        rem = float(values[cuts[-1]:].sum(dtype=np.float64)) if cuts[-1] < n else 0.0
+        sums[-1] -= rem
         counts = np.diff(cuts)
         sums[0] += self.acc
         counts[0] += self.acc_n
         self.sums.append(sums)
         self.counts.append(counts)
         self.k += bounds.size
-        self.acc = float(csum[-1] - csum[cuts[-1]])
+        self.acc = rem
         self.acc_n = int(n - cuts[-1])
 
     def finalize(self) -> tuple[np.ndarray, np.ndarray]:
@@ -168,57 +173,56 @@ class FeatureBundle:
 
 
 class _TruePeak:
-    """Running oversampled peak per channel; skips windows that cannot win."""
+    """Running oversampled peak per channel.
 
-    WINDOW = 1024
+    The oversampled signal is evaluated (a polyphase FIR, BS.1770-4 Annex 2)
+    only in the two sample intervals around each local maximum of ``|x|``
+    that could beat the running peak (``|x[n]|`` times the filter's largest
+    per-phase L1 gain): the inter-sample maximum of a band-limited signal lies
+    next to a local maximum of its samples, so this gives the peak of the full
+    oversampled signal at a fraction of the cost.
+    """
 
     def __init__(self, *, sr: int, channels: int):
         self.factor = oversampling_factor(sr=sr)
-        self.phases = true_peak_filter(factor=self.factor)
-        self.taps = self.phases.shape[1]
-        self.gain_bound = float(np.abs(self.phases).sum(axis=1).max())
-        # (taps, factor): column p convolves a window with phase p
-        self._kernel = np.ascontiguousarray(self.phases[:, ::-1].T).astype(np.float32)
-        self.tail = np.zeros((channels, self.taps - 1), dtype=np.float32)
+        phases = true_peak_filter(factor=self.factor)
+        self.taps = phases.shape[1]
+        self.gain_bound = float(np.abs(phases).sum(axis=1).max())
+        # (taps, factor): column p gives phase p for a window of taps samples
+        self._kernel = np.ascontiguousarray(phases[:, ::-1].T).astype(np.float32)
+        # window starts whose outputs cover the interval [n - 2, n + 2)
+        half = self.taps // 2
+        self._offsets = np.arange(-half - 2, -half + 3)
+        self._gather = np.arange(self.taps)
+        self.ctx = self.taps + 8
+        self.tail = np.zeros((channels, self.ctx), dtype=np.float32)
         self.peak = np.zeros(channels)
 
     def update(self, x: np.ndarray) -> None:
-        ch, n = x.shape
-        if n == 0:
+        if x.shape[1] == 0:
             return
         buf = np.concatenate([self.tail, x], axis=1)
-        self.tail = buf[:, -(self.taps - 1):].copy() if self.taps > 1 else self.tail
+        self.tail = buf[:, -self.ctx:].copy()
         self.peak = np.maximum(self.peak, np.abs(x).max(axis=1))
         if self.factor == 1:
             return
-        w = self.WINDOW
-        for c in range(ch):
+        for c in range(buf.shape[0]):
             row = buf[c]
-            m = row.shape[0]
-            n_win = -(-m // w)
-            padded = np.zeros(n_win * w, dtype=np.float32)
-            padded[:m] = np.abs(row)
-            local = padded.reshape(n_win, w).max(axis=1)
-            # a window's outputs also depend on the previous taps-1 samples
-            reach = np.maximum(local, np.concatenate([[0.0], local[:-1]]))
-            cand = np.nonzero(reach * self.gain_bound > self.peak[c])[0]
+            a = np.abs(row)
+            mid = a[1:-1]
+            cand = np.nonzero((mid >= a[:-2]) & (mid >= a[2:])
+                              & (mid * self.gain_bound > self.peak[c]))[0] + 1
             if cand.size == 0:
                 continue
-            # merge candidate windows into contiguous runs
-            splits = np.nonzero(np.diff(cand) > 1)[0] + 1
-            for run in np.split(cand, splits):
-                a = max(0, run[0] * w - (self.taps - 1))
-                b = min(m, (run[-1] + 1) * w)
-                seg = row[a:b]
-                if seg.size < self.taps:
-                    continue
-                best = 0.0
-                view = np.lib.stride_tricks.sliding_window_view(seg, self.taps)
-                for i in range(0, view.shape[0], 65536):
-                    y = np.ascontiguousarray(view[i:i + 65536]) @ self._kernel
-                    best = max(best, float(np.abs(y).max()))
-                if best > self.peak[c]:
-                    self.peak[c] = best
+            starts = (cand[:, None] + self._offsets[None, :]).ravel()
+            starts = np.unique(starts[(starts >= 0) & (starts + self.taps <= row.size)])
+            for i in range(0, starts.size, 65536):
+                win = row[starts[i:i + 65536, None] + self._gather[None, :]]
+                y = win @ self._kernel
+                self.peak[c] = max(self.peak[c], float(np.abs(y).max()))
+
+    def flush(self) -> None:
+        self.update(np.zeros((self.tail.shape[0], self.ctx), dtype=np.float32))
 
 
 class FeatureExtractor:
@@ -243,8 +247,8 @@ class FeatureExtractor:
         self.channels = int(channels)
         self.weights = np.asarray(channel_weights, dtype=np.float64)
         self.signal = signal
-        self._sos = k_weighting_sos(sr=self.sr)
-        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
+        self._sos = k_weighting_sos(sr=self.sr).astype(np.float32)
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2), dtype=np.float32)
         self._k = _SegmentSummer(sr=self.sr, rate=10)
         self._p10 = _SegmentSummer(sr=self.sr, rate=100)
         self._tp = _TruePeak(sr=self.sr, channels=self.channels)
@@ -291,24 +295,29 @@ class FeatureExtractor:
             self._non_finite += int(x.size - finite.sum())
             x = np.where(finite, x, np.float32(0.0))
         self.n += x.shape[1]
-        x64 = x.astype(np.float64)
-        # sample statistics
+        # sample statistics (float32 samples, float64 accumulators)
         ax = np.abs(x)
         self._peak = np.maximum(self._peak, ax.max(axis=1))
-        self._sum += x64.sum(axis=1)
-        sq = x64 * x64
-        self._sum_sq += sq.sum(axis=1)
+        sq = x * x
+        for c in range(self.channels):
+            self._sum[c] += float(x[c].sum(dtype=np.float64))
+            self._sum_sq[c] += float(sq[c].sum(dtype=np.float64))
         self._clipped += _clipped_run_samples(ax >= CLIP_LEVEL)
         if self.channels >= 2:
-            self._sum_lr += float(np.dot(x64[0], x64[1]))
+            self._sum_lr += float(np.dot(x[0].astype(np.float64), x[1].astype(np.float64)))
         self._tp.update(x)
         # 10 ms plain power (mean over channels)
-        self._p10.update(sq.mean(axis=0))
-        # K-weighted power
-        y, self._zi = sosfilt(self._sos, x64, axis=-1, zi=self._zi)
-        self._k.update(np.tensordot(self.weights, y * y, axes=1))
+        self._p10.update(sq.mean(axis=0) if self.channels > 1 else sq[0])
+        # K-weighted power, channel-weighted sum
+        y, self._zi = sosfilt(self._sos, x, axis=-1, zi=self._zi)
+        kp = np.zeros(x.shape[1], dtype=np.float32)
+        for c in range(self.channels):
+            if self.weights[c] > 0:
+                kp += np.float32(self.weights[c]) * (y[c] * y[c])
+        self._k.update(kp)
         # analysis-rate mono
-        mono = x[self._mono_mask].mean(axis=0).astype(np.float32)
+        mono = x[self._mono_mask].mean(axis=0) if self.channels > 1 else x[0]
+        mono = np.ascontiguousarray(mono, dtype=np.float32)
         if self._resampler is not None:
             mono = self._resampler.resample_chunk(mono, last=False)
         self._push_analysis(mono)
@@ -338,8 +347,8 @@ class FeatureExtractor:
         # chunk to bound the temporary complex array
         for i in range(0, frames.shape[0], 2048):
             f = frames[i:i + 2048] * self._window
-            spec = np.fft.rfft(f, axis=1)
-            power = (spec.real**2 + spec.imag**2).astype(np.float32)
+            spec = scipy.fft.rfft(f, axis=1, workers=2)
+            power = spec.real**2 + spec.imag**2
             mel = power @ self._mel_fb.T
             self._mels.append(
                 (10.0 * np.log10(np.maximum(mel, 1e-10))).astype(np.float32))
@@ -364,6 +373,7 @@ class FeatureExtractor:
         if expected > done:
             frames = np.lib.stride_tricks.sliding_window_view(self._buf, n_fft)[::hop]
             self._spectra(frames[: expected - done])
+        self._tp.flush()
         k_power, k_count = self._k.finalize()
         k_mean = np.divide(k_power, np.maximum(k_count, 1))
         p10, c10 = self._p10.finalize()
