@@ -146,6 +146,11 @@ class FeatureBundle:
         Power below 250 Hz, 250-4000 Hz and above 4 kHz.
     centroid : np.ndarray [shape=(n_frames,)]
         Spectral centroid (Hz).
+    chroma : np.ndarray [shape=(n_frames, 12)]
+        Coarse pitch-class energy (C, C#, ..., B) from the STFT bins between
+        130 Hz and 5 kHz, each bin shared between its two nearest pitch
+        classes. Good enough for similarity (sections); harmony analysis uses
+        its own finer representation.
     y : np.ndarray or None [shape=(n,), dtype=float32]
         The mono analysis signal, kept for tracks up to
         ``SignalConfig.keep_audio_max_seconds``.
@@ -162,6 +167,7 @@ class FeatureBundle:
     log_mel: np.ndarray
     band_power: np.ndarray
     centroid: np.ndarray
+    chroma: np.ndarray = field(default_factory=lambda: np.zeros((0, 12), np.float32))
     y: np.ndarray | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -270,6 +276,7 @@ class FeatureExtractor:
         n_fft = signal.n_fft
         self._buf = np.zeros(n_fft // 2, dtype=np.float32)  # centred: left zero pad
         self._window = np.hanning(n_fft + 1)[:-1].astype(np.float32)
+        self._chroma_fb = _stft_chroma_filterbank(sr=signal.sample_rate, n_fft=n_fft)
         self._mel_fb = mel_filterbank(sr=signal.sample_rate, n_fft=n_fft, n_mels=N_MELS,
                                       fmin=20.0, fmax=min(signal.sample_rate / 2, 11025.0))
         freqs = np.linspace(0, signal.sample_rate / 2, n_fft // 2 + 1)
@@ -278,6 +285,7 @@ class FeatureExtractor:
         self._mels: list[np.ndarray] = []
         self._bands: list[np.ndarray] = []
         self._centroids: list[np.ndarray] = []
+        self._chromas: list[np.ndarray] = []
         self._y_chunks: list[np.ndarray] | None = []
         self._y_len = 0
         self._n_analysis = 0
@@ -355,6 +363,7 @@ class FeatureExtractor:
             lo, hi = self._band_idx
             self._bands.append(np.stack(
                 [power[:, :lo].sum(1), power[:, lo:hi].sum(1), power[:, hi:].sum(1)], axis=1))
+            self._chromas.append((power @ self._chroma_fb.T).astype(np.float32))
             tot = power.sum(1)
             self._centroids.append(
                 np.where(tot > 0, (power @ self._freqs) / np.maximum(tot, 1e-20), 0.0)
@@ -400,6 +409,7 @@ class FeatureExtractor:
             log_mel=np.concatenate(self._mels) if self._mels else empty_mel,
             band_power=np.concatenate(self._bands) if self._bands else np.zeros((0, 3)),
             centroid=np.concatenate(self._centroids) if self._centroids else np.zeros(0),
+            chroma=np.concatenate(self._chromas) if self._chromas else np.zeros((0, 12)),
             y=y,
             warnings=warnings,
         )
@@ -416,6 +426,21 @@ class FeatureExtractor:
             if on_block is not None:
                 on_block(ext.n)
         return ext.finalize()
+
+
+def _stft_chroma_filterbank(*, sr: float, n_fft: int, fmin: float = 130.0,
+                            fmax: float = 5000.0) -> np.ndarray:
+    """Map STFT bins to 12 pitch classes (C=0), linear interpolation between classes."""
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    fb = np.zeros((12, freqs.size), dtype=np.float32)
+    ok = (freqs >= fmin) & (freqs <= min(fmax, sr / 2))
+    midi = 69.0 + 12.0 * np.log2(freqs[ok] / 440.0)
+    lo = np.floor(midi).astype(int)
+    frac = (midi - lo).astype(np.float32)
+    idx = np.nonzero(ok)[0]
+    np.add.at(fb, (lo % 12, idx), 1.0 - frac)
+    np.add.at(fb, ((lo + 1) % 12, idx), frac)
+    return fb
 
 
 def _clipped_run_samples(mask: np.ndarray) -> np.ndarray:

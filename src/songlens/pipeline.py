@@ -19,6 +19,7 @@ from .analysis.dynamics import analyze_dynamics
 from .analysis.loudness import loudness_curve, measure_loudness
 from .analysis.production import measure_production
 from .analysis.silence import find_silences
+from .analysis.structure import analyze_sections, mfcc_from_log_mel
 from .config import AnalysisConfig
 from .dsp.spectral import onset_envelope
 from .errors import AudioLoadError, AudioTooShortError, ParameterError
@@ -171,6 +172,7 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.buildups, result.climax = analyze_dynamics(
         lufs, times, env, frame_rate=config.signal.frame_rate,
         silences=[(s.start, s.end) for s in result.silences], config=config.dynamics)
+    result.sections = _sections(bundle, result, config)
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
 
@@ -196,6 +198,26 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
         )
     result.warnings = warnings
     return result
+
+
+def _sections(bundle: FeatureBundle, result: AnalysisResult,
+              config: AnalysisConfig) -> list[Any] | None:
+    """Sections over the sounding span (leading/trailing silences excluded)."""
+    if bundle.log_mel.shape[0] < 4:
+        return None
+    start, end = 0.0, bundle.duration
+    for s in result.silences or []:
+        if s.start <= 0.0 + 1e-6:
+            start = max(start, s.end)
+        if s.end >= bundle.duration - 1e-6:
+            end = min(end, s.start)
+    if end - start < 2.0:
+        return None
+    level = 10.0 * np.log10(np.maximum(np.sum(10.0 ** (bundle.log_mel / 10.0), axis=1), 1e-10))
+    beats = np.asarray(result.tempo.beats) if result.tempo is not None else None
+    return analyze_sections([mfcc_from_log_mel(bundle.log_mel), np.log1p(bundle.chroma)],
+                            frame_rate=config.signal.frame_rate, span=(start, end),
+                            loudness=level, beats=beats)
 
 
 def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:
