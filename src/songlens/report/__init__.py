@@ -1,0 +1,1 @@
+"""The deep-dive report: narrative from measurements, pictures, a player."""
