@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..result.model import AnalysisResult
@@ -37,12 +39,15 @@ from .trace import (
     collapse_labels,
     count_seq,
     evaluate,
+    fmt_duration,
+    fmt_time,
     qsum,
     step_share,
 )
 from .trace import shown as sh
 
-__all__ = ["narrate", "compare", "claims_of", "STATIC_TOKENS", "AT_CLIMAX_S", "NEUTRAL_VA"]
+__all__ = ["narrate", "compare", "claims_of", "timeline", "prepare", "Prepared",
+           "STATIC_TOKENS", "AT_CLIMAX_S", "NEUTRAL_VA"]
 
 STATIC_TOKENS = ("250 Hz", "4 kHz", "R128", "A/85")
 """Literal tokens with digits allowed in template text (band edges, standard names)."""
@@ -53,7 +58,8 @@ AT_CLIMAX_S = 1.5
 NEUTRAL_VA = 0.1
 """|valence| or |arousal| below this is called neutral/moderate."""
 
-_BUILDUP_INTO_CLIMAX_S = 6.0  # a build-up ending this close before (or 3 s after) the climax leads into it
+# a build-up ending this close before (or up to 3 s after) the climax leads into it
+_BUILDUP_INTO_CLIMAX_S = 6.0
 _MAX_LISTED = 6
 _ST_HALF_S = 1.5  # half the short-term loudness window (the curve is centred)
 
@@ -80,16 +86,53 @@ class _Src:
         return Q(template.format(p=self.prefix), value)
 
 
-def _normalise(result: AnalysisResult) -> tuple[AnalysisResult, dict[str, Any]]:
-    d = result_to_dict(result)
-    return result_from_dict(d), d
+@dataclass(frozen=True)
+class Prepared:
+    """A result together with its JSON form, so the text cites the JSON exactly.
+
+    Attributes
+    ----------
+    result : AnalysisResult
+        Rebuilt from ``data`` (values rounded as in the JSON).
+    data : dict
+        The JSON document (schema ``songlens.analysis/1``).
+    """
+
+    result: AnalysisResult
+    data: dict[str, Any]
+
+
+def prepare(result: AnalysisResult | Prepared, data: dict[str, Any] | None = None) -> Prepared:
+    """Pair a result with its JSON form (serialise it unless ``data`` is given).
+
+    Parameters
+    ----------
+    result : AnalysisResult or Prepared
+        Returned unchanged if already prepared.
+    data : dict, optional
+        The parsed JSON the result was loaded from (skips re-serialising).
+
+    Returns
+    -------
+    Prepared
+    """
+    if isinstance(result, Prepared):
+        return result
+    if data is None:
+        data = result_to_dict(result)
+    return Prepared(result_from_dict(data), data)
+
+
+def _normalise(result: AnalysisResult | Prepared) -> tuple[AnalysisResult, dict[str, Any]]:
+    p = prepare(result)
+    return p.result, p.data
 
 
 def _t(q: Q) -> Shown:
     return sh(q, "time")
 
 
-def _and(items: list[list[str | Shown]]) -> list[str | Shown]:
+def _and(items: Sequence[Sequence[str | Shown]]) -> list[str | Shown]:
     """Join phrase fragments as "a, b and c"."""
     out: list[str | Shown] = []
     for i, item in enumerate(items):
@@ -199,7 +242,7 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                          ") on the valence/arousal plane.", facet="emotion"))
         moods = sorted(range(len(e.moods)), key=lambda i: -e.moods[i].score)[:3]
         if moods:
-            items = [[sh(s.q(f"emotion.moods[{i}].label"), "label"), " (",
+            items: list[list[str | Shown]] = [[sh(s.q(f"emotion.moods[{i}].label"), "label"), " (",
                       sh(s.q(f"emotion.moods[{i}].score"), "num2"), ")"] for i in moods]
             word = "reading is" if len(items) == 1 else "readings are"
             claims.append(cl(f"The strongest mood {word} ", *_and(items), ".", facet="emotion"))
@@ -407,7 +450,7 @@ def _progression(r: AnalysisResult, s: _Src) -> Claim | None:
         pat = ", ".join(repr(x) for x in best)
         count = s.fn(f"count_seq({{p}}chords[:].{field}, [{pat}])", best_count)
         return cl("The progression ", sh(prog, "progression"), " comes round ",
-                  sh(count, "int"), " times, first at ", _t(s.q(f"chords[{idx[0]}].start")),
+                  sh(count, "times"), ", first at ", _t(s.q(f"chords[{idx[0]}].start")),
                   ".", facet="chords")
     return None
 
@@ -425,8 +468,8 @@ def _form(r: AnalysisResult, s: _Src) -> list[Claim]:
         first = next(i for i, x in enumerate(sec) if x.label == label)
         times = [[_t(s.q(f"sections[{i}].start"))] for i, x in enumerate(sec) if x.label == label]
         claims.append(cl("The ", sh(s.q(f"sections[{first}].label"), "label"), " comes ",
-                         sh(s.fn(f"count({{p}}sections[:].label, {label!r})", n), "int"),
-                         " times, at ", *_and(times[:_MAX_LISTED]), ".", facet="sections"))
+                         sh(s.fn(f"count({{p}}sections[:].label, {label!r})", n), "times"),
+                         ", at ", *_and(times[:_MAX_LISTED]), ".", facet="sections"))
     if r.climax is not None:
         for i, x in enumerate(sec):
             if x.start <= r.climax.time < x.end:
@@ -503,7 +546,8 @@ def _arrangement(r: AnalysisResult, s: _Src) -> Chapter:
         claims.append(cl(name(i0, cap=True), " is heard first, at ", _t(first(i0)), ".",
                          facet="instruments"))
     if rest:
-        items = [[name(i), " at ", _t(first(i))] for _, i in rest[:_MAX_LISTED]]
+        items: list[list[str | Shown]] = [[name(i), " at ", _t(first(i))]
+                                          for _, i in rest[:_MAX_LISTED]]
         verb = "enters" if len(items) == 1 else "enter"
         if len(items) == 1:
             claims.append(cl("After it, ", *_and(items), f" {verb}.", facet="instruments"))
@@ -535,9 +579,10 @@ def _arrangement(r: AnalysisResult, s: _Src) -> Chapter:
             exits.append((inst.active[k][1], i, k))
     if exits:
         exits.sort()
-        items = [[name(i), " at ", _t(s.q(f"instruments[{i}].active[{k}][1]"))]
-                 for _, i, k in exits[:_MAX_LISTED]]
-        claims.append(cl("Dropping out for good: ", *_and(items), ".", facet="instruments"))
+        out_items: list[list[str | Shown]] = [
+            [name(i), " at ", _t(s.q(f"instruments[{i}].active[{k}][1]"))]
+            for _, i, k in exits[:_MAX_LISTED]]
+        claims.append(cl("Dropping out for good: ", *_and(out_items), ".", facet="instruments"))
     return Chapter("arrangement", "Arrangement", (tuple(claims),))
 
 
@@ -674,12 +719,12 @@ def _production(r: AnalysisResult, s: _Src) -> Chapter:
     return Chapter("production", "Production", tuple(paras))
 
 
-def narrate(result: AnalysisResult) -> list[Chapter]:
+def narrate(result: AnalysisResult | Prepared) -> list[Chapter]:
     """The deep-dive chapters for one analysis.
 
     Parameters
     ----------
-    result : AnalysisResult
+    result : AnalysisResult or Prepared
         Any analysis; absent facets are skipped.
 
     Returns
@@ -701,7 +746,7 @@ def _name(r: AnalysisResult, s: _Src, tag: str) -> list[str | Shown]:
     return [tag]
 
 
-def compare(a: AnalysisResult, b: AnalysisResult) -> list[Chapter]:
+def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[Chapter]:
     """The differences between two analyses, in words.
 
     Expressions are rooted at ``A.`` and ``B.`` (evaluate them against
@@ -709,7 +754,7 @@ def compare(a: AnalysisResult, b: AnalysisResult) -> list[Chapter]:
 
     Parameters
     ----------
-    a, b : AnalysisResult
+    a, b : AnalysisResult or Prepared
 
     Returns
     -------
@@ -723,13 +768,14 @@ def compare(a: AnalysisResult, b: AnalysisResult) -> list[Chapter]:
                   *_name(rb, sb, "B"), " runs ", sh(sb.q("track.duration"), "time"), ".",
                   facet="track"))
     if ra.tempo is not None and rb.tempo is not None:
-        diff = sb.q("tempo.bpm") - sa.q("tempo.bpm")
-        faster = "B" if diff.value > 0 else "A"
-        out.append(cl("A moves at ", sh(sa.q("tempo.bpm"), "bpm"), ", B at ",
-                      sh(sb.q("tempo.bpm"), "bpm"), f": {faster} is faster by ",
-                      sh(diff if diff.value > 0 else -diff, "bpm"), ".", facet="tempo")
-                   if abs(diff.value) >= 0.5 else
-                   cl("Both move at about ", sh(sa.q("tempo.bpm"), "bpm"), ".", facet="tempo"))
+        ba, bb = sh(sa.q("tempo.bpm"), "bpm"), sh(sb.q("tempo.bpm"), "bpm")
+        if ba.text == bb.text:
+            out.append(cl("Both move at about ", ba, ".", facet="tempo"))
+        else:
+            diff = sb.q("tempo.bpm") - sa.q("tempo.bpm")
+            faster = "B" if diff.value > 0 else "A"
+            out.append(cl("A moves at ", ba, ", B at ", bb, f": {faster} is faster by ",
+                          sh(diff if diff.value > 0 else -diff, "bpm"), ".", facet="tempo"))
     if ra.key is not None and rb.key is not None:
         out.append(cl("Both are in ", sh(sa.q("key.label"), "label"), ".", facet="key")
                    if ra.key.label == rb.key.label else
@@ -737,19 +783,23 @@ def compare(a: AnalysisResult, b: AnalysisResult) -> list[Chapter]:
                       sh(sb.q("key.label"), "label"), ".", facet="key"))
     la, lb = ra.loudness, rb.loudness
     if la and lb and la.integrated_lufs is not None and lb.integrated_lufs is not None:
-        diff = sb.q("loudness.integrated_lufs") - sa.q("loudness.integrated_lufs")
-        louder = "B" if diff.value > 0 else "A"
-        out.append(cl(f"{louder} is louder by ", sh(diff if diff.value > 0 else -diff, "lu"),
-                      " (integrated ", sh(sa.q("loudness.integrated_lufs"), "lufs"), " for A, ",
-                      sh(sb.q("loudness.integrated_lufs"), "lufs"), " for B).", facet="loudness"))
+        ia_, ib_ = (sh(sa.q("loudness.integrated_lufs"), "lufs"),
+                    sh(sb.q("loudness.integrated_lufs"), "lufs"))
+        if ia_.text == ib_.text:
+            out.append(cl("Both have an integrated loudness of ", ia_, ".", facet="loudness"))
+        else:
+            diff = sb.q("loudness.integrated_lufs") - sa.q("loudness.integrated_lufs")
+            louder = "B" if diff.value > 0 else "A"
+            out.append(cl(f"{louder} is louder by ", sh(diff if diff.value > 0 else -diff, "lu"),
+                          " (integrated ", ia_, " for A, ", ib_, " for B).", facet="loudness"))
     if la and lb and la.range_lu is not None and lb.range_lu is not None:
-        wider = "A" if la.range_lu > lb.range_lu else "B"
-        out.append(cl("Loudness range: ", sh(sa.q("loudness.range_lu"), "lu"), " for A, ",
-                      sh(sb.q("loudness.range_lu"), "lu"), f" for B; {wider} swings wider "
-                      "between quiet and loud.", facet="loudness")
-                   if la.range_lu != lb.range_lu else
-                   cl("Both have a loudness range of ", sh(sa.q("loudness.range_lu"), "lu"),
-                      ".", facet="loudness"))
+        ra_, rb_ = sh(sa.q("loudness.range_lu"), "lu"), sh(sb.q("loudness.range_lu"), "lu")
+        if ra_.text == rb_.text:
+            out.append(cl("Both have a loudness range of ", ra_, ".", facet="loudness"))
+        else:
+            wider = "A" if la.range_lu > lb.range_lu else "B"
+            out.append(cl("Loudness range: ", ra_, " for A, ", rb_, f" for B; {wider} swings "
+                          "wider between quiet and loud.", facet="loudness"))
     if ra.climax is not None and rb.climax is not None:
         pa = sa.q("climax.time") / sa.q("track.duration") * 100
         pb = sb.q("climax.time") / sb.q("track.duration") * 100
@@ -809,3 +859,30 @@ def claims_of(chapters: list[Chapter]) -> list[Claim]:
     """All claims of a list of chapters, in order."""
     return [c for ch in chapters for c in ch.claims]
 
+
+
+def timeline(result: AnalysisResult | Prepared) -> list[tuple[float, str]]:
+    """Notable moments, in time order: ``(time in s, short description)``.
+
+    Build-up starts and ends, the climax, silences, section and key changes and
+    instrument entries, each written with the measured figure it stands for.
+    """
+    r, _ = _normalise(result)
+    ev: list[tuple[float, str]] = []
+    for b in r.buildups or []:
+        ev.append((b.start, f"build-up begins (+{b.rise_db:.1f} dB until {fmt_time(b.end)})"))
+    if r.climax is not None:
+        ev.append((r.climax.time, "climax"))
+    for x in r.silences or []:
+        ev.append((x.start, f"silence, {fmt_duration(x.end - x.start)}"))
+    for sec in r.sections or []:
+        ev.append((sec.start, f"section: {sec.label}"))
+    if r.key is not None:
+        segs = r.key.segments
+        for i in range(1, len(segs)):
+            if segs[i].label != segs[i - 1].label:
+                ev.append((segs[i].start, f"key: {segs[i].label}"))
+    for t, i in _entries(r):
+        ev.append((t, f"{(r.instruments or [])[i].name} enters"))
+    ev.sort(key=lambda e: e[0])
+    return ev

@@ -176,6 +176,7 @@ FORMATS: dict[str, Callable[[Any], str]] = {
     "pct": lambda v: _plain(v, ".0f") + "%",
     "int": lambda v: str(int(v)),
     "count": lambda v: "no" if int(v) == 0 else str(int(v)),
+    "times": lambda v: {1: "once", 2: "twice"}.get(int(v), f"{int(v)} times"),
     "num2": lambda v: _plain(v, ".2f"),
     "signed2": lambda v: _signed(v, ".2f"),
     "semitones": lambda v: f"{int(math.floor(float(v) + 0.5))} semitones",
@@ -395,7 +396,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 # --------------------------------------------------------------------- evaluation
-class _Each(list):  # type: ignore[type-arg]
+class _Each(list[Any]):
     """A list produced by ``[:]``: attribute access and indexing map over it."""
 
 
