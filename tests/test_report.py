@@ -156,7 +156,7 @@ def test_absent_facet_is_never_mentioned(facet):
 def test_bare_result_says_only_the_duration():
     chapters = narrate(minimal_result(30.0))
     assert [c.key for c in chapters] == ["overview"]
-    assert [c.text for c in claims_of(chapters)] == ["The track runs 0:30."]
+    assert [c.text for c in claims_of(chapters)] == ["The track runs 30 s."]
     html = render_html([minimal_result(30.0)])
     assert 'class="lane k-' not in html
 
@@ -455,3 +455,40 @@ def test_trace_check_catches_wrong_or_untraced_numbers():
     bad = [Chapter("x", "X", ((cl("The loudness rises 12 dB."),),))]
     with pytest.raises(AssertionError, match="untraced digits"):
         check_traceable(bad, data)
+
+
+def _signal_cases():
+    import numpy as np
+
+    sr = 22050
+    rng = np.random.default_rng(20261126)
+    noise = (0.2 * rng.standard_normal((2, 5 * sr))).astype(np.float32)
+    return sr, {
+        "digital_silence": np.zeros((2, 10 * sr), np.float32),
+        "short_clip": (0.1 * rng.standard_normal((1, int(0.3 * sr)))).astype(np.float32),
+        "mono_sine": (0.3 * np.sin(2 * np.pi * 440 * np.arange(8 * sr) / sr))[None].astype(
+            np.float32),
+        "noise_gap_noise": np.concatenate([noise, np.zeros((2, 3 * sr), np.float32), noise], 1),
+    }
+
+
+@pytest.mark.parametrize("case", ["digital_silence", "short_clip", "mono_sine",
+                                  "noise_gap_noise"])
+def test_odd_analyses_give_traceable_honest_reports(case):
+    from songlens.pipeline import analyze_signal
+
+    sr, cases = _signal_cases()
+    r = analyze_signal(cases[case], sr=sr)
+    chapters = narrate(r)
+    check_traceable(chapters, result_to_dict(r))
+    text = " ".join(c.text for c in claims_of(chapters))
+    html = render_html([r])
+    assert html.endswith("</html>")
+    if case == "digital_silence":
+        assert "silent from start to end (10 s)" in text
+        assert "first sound" not in text and "spectral energy" not in text
+    if case == "short_clip":
+        assert text.startswith("The track runs 0.3 s.")
+    if case == "noise_gap_noise":
+        assert re.search(r"At 0:05 the music stops for 3\.0 s", text)
+        assert "turning it down by" in text

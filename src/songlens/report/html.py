@@ -121,8 +121,8 @@ def _lane_html(ln: Lane, span: float, tag: str) -> str:
     cls = f"lane k-{_esc(ln.key)}" + (" grp" if ln.group else "")
     return (f'<div class="{cls}" style="--h:{ln.height}px">'
             f'<div class="lab">{label}{unit}</div>'
-            f'<div class="plot" data-song="{ln.song}" role="slider" tabindex="-1" '
-            f'aria-label="{_esc(ln.title)} timeline: click to seek">'
+            f'<div class="plot" data-song="{ln.song}" '
+            f'title="{_esc(ln.title)}: click to listen from there">'
             f'{svg}{"".join(ln.overlays)}<span class="ph" data-song="{ln.song}"></span>'
             f"</div></div>")
 

@@ -562,6 +562,8 @@ def build_lanes(results: Sequence[AnalysisResult], *,
         lane = _emotion_lane(r, span, ticks)
         if lane:
             lanes.append(lane)
+        if len(lanes) <= 2 and lanes and lanes[0].key == "loudness":
+            lanes[0].height = 160  # the only picture: give it room
         for ln in lanes:
             ln.song = k
             ln.duration = r.track.duration

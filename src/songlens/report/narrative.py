@@ -155,7 +155,7 @@ def _title_parts(r: AnalysisResult, s: _Src) -> list[str | Shown]:
 def _overview(r: AnalysisResult, s: _Src) -> Chapter:
     claims: list[Claim] = []
     title = _title_parts(r, s)
-    dur = sh(s.q("track.duration"), "time")
+    dur = sh(s.q("track.duration"), "length")
     if title:
         claims.append(cl(*title, " runs ", dur, ".", facet="track"))
     else:
@@ -602,6 +602,10 @@ def _silence(r: AnalysisResult, s: _Src) -> Chapter:
     interior = 0
     for i, si in enumerate(r.silences):
         d = sh(lengths[i], "duration")
+        if si.start <= 0.05 and si.end >= dur - 0.05:
+            claims.append(cl("The track is silent from start to end (", d, ").",
+                             facet="silences"))
+            return Chapter("silence", "The use of silence", (tuple(claims),))
         if si.start <= 0.05:
             claims.append(cl("The track opens with ", d, " of silence before the first sound.",
                              facet="silences"))
@@ -656,12 +660,15 @@ def _production(r: AnalysisResult, s: _Src) -> Chapter:
         if items:
             level.append(cl("It has ", *_and(items), ".", facet="production"))
         st = p.targets.get("streaming")
-        if st and "gain_to_target_db" in st:
+        if st and st.get("gain_to_target_db") is not None:
+            gain = s.q("production.targets.streaming.gain_to_target_db")
             parts: list[str | Shown] = [
                 "Reaching the streaming target of ",
-                sh(s.q("production.targets.streaming.target_lufs"), "lufs"), " takes ",
-                sh(s.q("production.targets.streaming.gain_to_target_db"), "db_signed"),
-                " of gain"]
+                sh(s.q("production.targets.streaming.target_lufs"), "lufs")]
+            if gain.value >= 0:
+                parts += [" takes ", sh(gain, "db_signed"), " of gain"]
+            else:
+                parts += [" means turning it down by ", sh(-gain, "db1")]
             if "true_peak_after_gain_dbtp" in st and st["true_peak_after_gain_dbtp"] is not None:
                 parts += [", which would put the true peak at ",
                           sh(s.q("production.targets.streaming.true_peak_after_gain_dbtp"),
@@ -673,7 +680,7 @@ def _production(r: AnalysisResult, s: _Src) -> Chapter:
                                  "dbtp_signed"), " ceiling"]
             level.append(cl(*parts, ".", facet="production"))
         eb = p.targets.get("broadcast_ebu_r128")
-        if eb and "offset_lu" in eb and "loudness_ok" in eb:
+        if eb and eb.get("offset_lu") is not None and eb.get("loudness_ok") is not None:
             ok = "within" if eb["loudness_ok"] else "outside"
             off = s.q("production.targets.broadcast_ebu_r128.offset_lu")
             side = "above" if off.value > 0 else "below"
@@ -703,7 +710,7 @@ def _production(r: AnalysisResult, s: _Src) -> Chapter:
             mix.append(cl("The file is mono, so there is no stereo image to measure.",
                           facet="production"))
         sb = p.spectral_balance
-        if {"low", "mid", "high"} <= set(sb):
+        if {"low", "mid", "high"} <= set(sb) and sum(sb[k] or 0.0 for k in sb) > 0.5:
             mix.append(cl(sh(s.q("production.spectral_balance.mid") * 100, "pct"),
                           " of the spectral energy lies between 250 Hz and 4 kHz, ",
                           sh(s.q("production.spectral_balance.low") * 100, "pct"),
@@ -764,8 +771,8 @@ def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[
     rb, db = _normalise(b)
     sa, sb = _Src(da, "A."), _Src(db, "B.")
     out: list[Claim] = []
-    out.append(cl(*_name(ra, sa, "A"), " runs ", sh(sa.q("track.duration"), "time"), "; ",
-                  *_name(rb, sb, "B"), " runs ", sh(sb.q("track.duration"), "time"), ".",
+    out.append(cl(*_name(ra, sa, "A"), " runs ", sh(sa.q("track.duration"), "length"), "; ",
+                  *_name(rb, sb, "B"), " runs ", sh(sb.q("track.duration"), "length"), ".",
                   facet="track"))
     if ra.tempo is not None and rb.tempo is not None:
         ba, bb = sh(sa.q("tempo.bpm"), "bpm"), sh(sb.q("tempo.bpm"), "bpm")

@@ -164,6 +164,7 @@ def _db(v: float) -> str:
 
 FORMATS: dict[str, Callable[[Any], str]] = {
     "time": fmt_time,
+    "length": lambda v: fmt_duration(v) if float(v) < 59.5 else fmt_time(v),
     "duration": fmt_duration,
     "db": _db,
     "db1": lambda v: _plain(v, ".1f") + " dB",
@@ -210,7 +211,7 @@ class Shown:
 
     @property
     def is_time(self) -> bool:
-        """Whether this is a moment of the track (clickable to seek)."""
+        """Whether this is a moment of the track (clickable to seek); ``"length"`` is not."""
         return self.fmt == "time"
 
 
