@@ -170,3 +170,24 @@ def test_all_lanes_draw_and_follow_the_player(full_page):
         after = b.js("var d = document.querySelector('.va-dot');"
                      "return [d.getAttribute('cx'), d.getAttribute('cy')]")
         assert after != before  # the valence/arousal marker follows the playhead
+
+
+def test_zoom_keeps_labels_and_seeking(full_page):
+    with Browser(width=390, height=844, mobile=True) as b:
+        b.open(full_page)
+        _wait_audio(b)
+        b.click('button.zoom[data-z="4"]')
+        widths = b.js("var s = document.querySelector('.tl-scroll');"
+                      "return [s.scrollWidth, s.clientWidth]")
+        assert widths[0] >= 3.5 * widths[1]
+        assert b.js("return document.documentElement.scrollWidth") <= 391  # page itself fits
+        b.click("#ch-silence button.ts")
+        t = float(b.js("return document.querySelector('#ch-silence button.ts')"
+                       ".getAttribute('data-t')"))
+        assert b.wait(f"return Math.abs(document.querySelector('audio.sl-audio').currentTime"
+                      f" - {t}) < 0.5")
+        # the timeline scrolled so that the playhead is in view
+        inview = b.js("var s = document.querySelector('.tl-scroll').getBoundingClientRect(),"
+                      " p = document.querySelector('.k-loudness .ph').getBoundingClientRect();"
+                      "return p.left >= s.left && p.left <= s.right;")
+        assert inview

@@ -120,11 +120,17 @@ def _lane_html(ln: Lane, span: float, tag: str) -> str:
            f"{ln.svg}</svg>")
     cls = f"lane k-{_esc(ln.key)}" + (" grp" if ln.group else "")
     return (f'<div class="{cls}" style="--h:{ln.height}px">'
-            f'<div class="lab">{label}{unit}</div>'
+            f'<div class="lab"><span>{label}</span>{unit}</div>'
             f'<div class="plot" data-song="{ln.song}" '
             f'title="{_esc(ln.title)}: click to listen from there">'
             f'{svg}{"".join(ln.overlays)}<span class="ph" data-song="{ln.song}"></span>'
             f"</div></div>")
+
+
+def _zoom_html() -> str:
+    buttons = "".join(f'<button type="button" class="zoom{" on" if z == 1 else ""}" '
+                      f'data-z="{z}">{z}\u00d7</button>' for z in (1, 2, 4, 8))
+    return f'<div class="tl-head"><span>Zoom</span>{buttons}</div>'
 
 
 def _axis_html(span: float) -> str:
@@ -307,7 +313,8 @@ def render_html(results: Sequence[AnalysisResult | Prepared], *,
             f"<title>{_esc(title)} \u2014 SongLens</title>"
             f"<style>{_asset('report.css')}</style></head><body>"
             f'<div class="wrap">{hero}{_player_html(audio, res)}'
-            f'<section class="timeline" aria-label="timeline">{lanes_html}</section>'
+            f'<section class="timeline" aria-label="timeline">{_zoom_html()}'
+            f'<div class="tl-scroll"><div class="tl-inner">{lanes_html}</div></div></section>'
             f"{story}{foot}</div>"
             f'<script type="application/json" id="sl-data">{_page_data(res, span)}</script>'
             f"<script>{_asset('report.js')}</script></body></html>")

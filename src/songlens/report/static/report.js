@@ -43,6 +43,31 @@
     });
   }
 
+  var scroller = document.querySelector(".tl-scroll"), inner = document.querySelector(".tl-inner");
+  var zoom = 1;
+  function follow(k) {
+    /* keep the playhead in view when the timeline is zoomed */
+    if (zoom <= 1 || !scroller) return;
+    var ph = document.querySelector('.ph[data-song="' + k + '"]');
+    if (!ph) return;
+    var s = scroller.getBoundingClientRect(), p = ph.getBoundingClientRect();
+    var lab = document.querySelector(".tl-inner .lane:not(.axis) .lab");
+    var labw = lab && getComputedStyle(lab).position === "sticky" ? lab.offsetWidth : 0;
+    if (lab && lab.offsetTop !== lab.nextElementSibling.offsetTop) labw = 0; /* phone: label above */
+    if (p.left < s.left + labw + 20 || p.left > s.right - 40) {
+      scroller.scrollLeft += p.left - (s.left + labw + (s.width - labw) * 0.25);
+    }
+  }
+  function setZoom(z) {
+    zoom = z;
+    if (inner) inner.style.setProperty("--zoom", String(z));
+    if (z === 1 && inner) inner.removeAttribute("style");
+    q("button.zoom").forEach(function (b) {
+      b.classList.toggle("on", parseFloat(b.getAttribute("data-z")) === z);
+    });
+    follow(0);
+  }
+
   function setTime(k, t, live) {
     songs[k].t = Math.max(0, Math.min(t, songs[k].dur));
     if (live) document.body.classList.add("live");
@@ -65,7 +90,7 @@
     var any = false;
     songs.forEach(function (s, k) {
       var a = audio(k);
-      if (a && !a.paused) { any = true; setTime(k, a.currentTime, true); }
+      if (a && !a.paused) { any = true; setTime(k, a.currentTime, true); follow(k); }
     });
     raf = any ? requestAnimationFrame(loop) : null;
   }
@@ -88,10 +113,14 @@
   });
 
   document.addEventListener("click", function (ev) {
+    var zb = ev.target.closest ? ev.target.closest("button.zoom") : null;
+    if (zb) { setZoom(parseFloat(zb.getAttribute("data-z"))); return; }
     var el = ev.target.closest ? ev.target.closest("[data-t]") : null;
     if (el) {
       ev.preventDefault();
-      seek(parseInt(el.getAttribute("data-song") || "0", 10), parseFloat(el.getAttribute("data-t")), true);
+      var k0 = parseInt(el.getAttribute("data-song") || "0", 10);
+      seek(k0, parseFloat(el.getAttribute("data-t")), true);
+      follow(k0);
       return;
     }
     var plot = ev.target.closest ? ev.target.closest(".plot") : null;
