@@ -109,6 +109,9 @@ def test_demo_report_laptop(demo_page, tmp_path):
         plots = _check_plots(b, png)
         assert any("k-loudness" in p["lane"] for p in plots)
         assert b.js("return document.querySelectorAll('.plot .wave').length") == 1
+        # the player script ran to its end (it makes every timed sentence focusable)
+        assert b.js("return document.querySelectorAll('.claim[data-t]:not([tabindex])').length") \
+            == 0
         _wait_audio(b)
         assert _current_time(b) == 0.0
         # a sentence seeks to its moment

@@ -272,7 +272,7 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatu
     fmt = fmt or "html"
     target = args.out
     if target is None:
-        stems = [Path(p).name.removesuffix(".json") for p in inputs]
+        stems = [Path(p).stem for p in inputs]
         target = "-vs-".join(stems) + f".report.{fmt}"
     bar = _ProgressBar(err, len(inputs), enabled=not args.no_progress)
     loaded = []

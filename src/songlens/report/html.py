@@ -135,7 +135,7 @@ def _zoom_html() -> str:
 
 def _axis_html(span: float) -> str:
     ticks = "".join(f'<span style="left:{100.0 * t / span:.3f}%">{fmt_time(t)}</span>'
-                    for t in time_ticks(span))
+                    for t in time_ticks(span) if t <= 0.97 * span)
     return f'<div class="lane axis"><div class="lab"></div><div class="ticks">{ticks}</div></div>'
 
 
