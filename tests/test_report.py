@@ -131,7 +131,8 @@ def test_full_result_sentences_state_the_designed_facts():
     assert "The progression i\u2013VI\u2013III\u2013VII comes round 8 times, first at 0:01." in text
     assert "Piano opens at 0:01 and is the only instrument detected for 23 s." in text
     assert "strings at 0:24, bass at 0:32 and drums at 0:40" in text
-    assert "At 1:16 the music stops for 2.5 s, 20 s after the climax" in text
+    assert ("At 1:16 the music stops for 2.5 s, 20 s after the climax, and comes back with "
+            "the verse at 1:19.") in text
     assert "The verse comes twice, at 0:24 and 1:19." in text
     assert "melancholic (0.71), longing (0.64) and reflective (0.52)" in text
 

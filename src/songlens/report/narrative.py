@@ -328,8 +328,8 @@ def _arc(r: AnalysisResult, s: _Src) -> list[Claim]:
             parts += ["There the momentary loudness reaches ",
                       sh(s.q("climax.loudness_lufs"), "lufs")]
         if c.prominence_db is not None:
-            parts += [", and" if parts else "There", " the intensity arc stands ",
-                      sh(s.q("climax.prominence_db"), "db"), " above its median"]
+            parts += [", and" if parts else "There", " the intensity arc peaks ",
+                      sh(s.q("climax.prominence_db"), "db"), " above its median level"]
         if parts:
             claims.append(cl(*parts, ".", facet="climax"))
         lo = r.loudness
@@ -625,8 +625,11 @@ def _silence(r: AnalysisResult, s: _Src) -> Chapter:
             nxt = next((k for k, x in enumerate(r.sections or [])
                         if si.start - 1.0 <= x.start <= si.end + 2.0), None)
             if nxt is not None:
-                parts += [", before the ", sh(s.q(f"sections[{nxt}].label"), "label"),
-                          " at ", _t(s.q(f"sections[{nxt}].start"))]
+                parts += [", and comes back with the ",
+                          sh(s.q(f"sections[{nxt}].label"), "label"), " at ",
+                          _t(s.q(f"sections[{nxt}].start"))]
+            else:
+                parts += [", and comes back at ", _t(s.q(f"silences[{i}].end"))]
             claims.append(cl(*parts, ".", facet="silences"))
     if len(r.silences) >= 2:
         total = qsum(lengths)
