@@ -280,6 +280,10 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatu
         loaded.append(load_input(path, config={"profile": args.profile},
                                  progress=lambda f, s, i=i, path=path: bar.update(i, f, path)))
     bar.close()
+    for path, item in zip(inputs, loaded, strict=True):
+        if item.audio is None and fmt == "html":
+            err.write(f"songlens: note: audio for {path} not found (looked at its track.path "
+                      "and next to it); the page has no player\n")
     try:
         text, written = write_report(loaded, out=None if target == "-" else target, fmt=fmt,
                                      embed_audio=args.embed_audio,
