@@ -78,6 +78,23 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("--indent", type=int, default=None, help="indent the JSON output")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    r = sub.add_parser("report", help="write the deep-dive report (HTML or Markdown)",
+                       description="Write a self-contained deep-dive report for an audio "
+                       "file or analysis JSON; give two inputs to compare them side by side.")
+    r.add_argument("inputs", nargs="+", metavar="FILE",
+                   help="audio/video file or analysis JSON (two: a comparison)")
+    r.add_argument("-o", "--out", metavar="PATH",
+                   help="output file ('-' = stdout; default: NAME.report.html or .md here)")
+    r.add_argument("--format", dest="fmt", choices=["html", "md"], default=None,
+                   help="html (default, or from the -o suffix) or md")
+    r.add_argument("--embed-audio", action="store_true",
+                   help="embed the audio in the page (default: link the file next to it)")
+    r.add_argument("--waveform", action="store_true",
+                   help="decode the audio to draw its waveform (automatic for audio inputs)")
+    r.add_argument("--profile", default="fast", choices=["fast"],
+                   help="analysis profile for audio inputs")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     d = sub.add_parser("demo", help="analyse the bundled example track")
     d.add_argument("--out", metavar="DIR", default="songlens-demo",
                    help="directory for the demo outputs (default: ./songlens-demo)")
@@ -246,6 +263,44 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStat
     return failures[0]
 
 
+def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    from .report.build import load_input, write_report
+
+    inputs: list[str] = args.inputs
+    if len(inputs) > 2:
+        raise _UsageError("report takes one input, or two to compare")
+    fmt = args.fmt
+    if fmt is None and args.out and args.out != "-":
+        fmt = "md" if Path(args.out).suffix.lower() in (".md", ".markdown") else "html"
+    fmt = fmt or "html"
+    target = args.out
+    if target is None:
+        stems = [Path(p).stem for p in inputs]
+        target = "-vs-".join(stems) + f".report.{fmt}"
+    bar = _ProgressBar(err, len(inputs), enabled=not args.no_progress)
+    loaded = []
+    for i, path in enumerate(inputs):
+        loaded.append(load_input(path, config={"profile": args.profile},
+                                 progress=lambda f, s, i=i, path=path: bar.update(i, f, path)))
+    bar.close()
+    for path, item in zip(inputs, loaded, strict=True):
+        if item.audio is None and fmt == "html":
+            err.write(f"songlens: note: audio for {path} not found (looked at its track.path "
+                      "and next to it); the page has no player\n")
+    try:
+        text, written = write_report(loaded, out=None if target == "-" else target, fmt=fmt,
+                                     embed_audio=args.embed_audio,
+                                     waveform=True if args.waveform else None)
+    except OSError as exc:
+        _err(err, f"cannot write {target}: {exc.strerror or exc}")
+        return ExitStatus.OUTPUT_ERROR
+    if written is None:
+        out.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out.write(f"report written to {written.resolve()}\n")
+    return ExitStatus.OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     from .demo import demo_track
     from .pipeline import analyze
@@ -279,7 +334,7 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
     if args.command is None:
         parser.print_help(out)
         return ExitStatus.USAGE
-    handlers = {"analyze": _cmd_analyze, "demo": _cmd_demo}
+    handlers = {"analyze": _cmd_analyze, "report": _cmd_report, "demo": _cmd_demo}
     try:
         return handlers[args.command](args, out, err)
     except _UsageError as exc:
