@@ -9,9 +9,12 @@ PYTHON=${PYTHON:-python3}
 
 # System packages: FluidSynth + the MIT-licensed FluidR3 GM soundfont render the
 # ground-truth audio used by the tests and benchmarks.
+# Chromium + ChromeDriver run the report's browser tests headless.
 need_apt=()
 command -v fluidsynth >/dev/null 2>&1 || need_apt+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need_apt+=(fluid-soundfont-gm)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi

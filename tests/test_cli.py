@@ -108,6 +108,10 @@ def test_demo(tmp_path):
                        .read_text())
     assert data["climax"]["time"] == pytest.approx(truth["climax"], abs=3.0)
     assert "analysis written to" in out
+    report = tmp_path / "demo" / "demo.report.html"
+    assert report.exists() and "report written to" in out
+    html = report.read_text()
+    assert "<svg" in html and "Farewell" in html
 
 
 def test_python_dash_m_and_exit_code(tmp_path):

@@ -313,8 +313,12 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     bar.close()
     target = out_dir / "demo.analysis.json"
     dump_json(result, target, indent=2)
+    from .report import demo_report
+
+    report = demo_report(out_dir, result=result)
     out.write(_summary(result) + "\n")
     out.write(f"analysis written to {target.resolve()}\n")
+    out.write(f"report written to {report.resolve()} (open it in a browser)\n")
     return ExitStatus.OK
 
 
