@@ -280,8 +280,11 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatu
     bar = _ProgressBar(err, len(inputs), enabled=not args.no_progress)
     loaded = []
     for i, path in enumerate(inputs):
-        loaded.append(load_input(path, config={"profile": args.profile},
-                                 progress=lambda f, s, i=i, path=path: bar.update(i, f, path)))
+
+        def on_progress(fraction: float, stage: str, i: int = i, path: str = path) -> None:
+            bar.update(i, fraction, path)
+
+        loaded.append(load_input(path, config={"profile": args.profile}, progress=on_progress))
     bar.close()
     for path, item in zip(inputs, loaded, strict=True):
         if item.audio is None and fmt == "html":

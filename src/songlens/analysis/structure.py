@@ -118,20 +118,20 @@ def _merge_insignificant(cuts: np.ndarray, z: np.ndarray) -> np.ndarray:
     with 3x its value for segments drawn from one stationary signal,
     ``1/n_a + 1/n_b``; weaker boundaries are removed, weakest first.
     """
-    cuts = list(cuts)
-    while len(cuts) > 2:
+    cl: list[int] = [int(c) for c in cuts]
+    while len(cl) > 2:
         scores = []
-        for i in range(1, len(cuts) - 1):
-            a = z[cuts[i - 1]:cuts[i]]
-            b = z[cuts[i]:cuts[i + 1]]
+        for i in range(1, len(cl) - 1):
+            a = z[cl[i - 1]:cl[i]]
+            b = z[cl[i]:cl[i + 1]]
             pooled = np.sqrt(0.5 * (a.var(axis=0) + b.var(axis=0))) + 1e-6
             d = float(np.mean(((a.mean(axis=0) - b.mean(axis=0)) / pooled) ** 2))
             scores.append(d / (3.0 * (1.0 / len(a) + 1.0 / len(b))))
         worst = int(np.argmin(scores))
         if scores[worst] >= 1.0:
             break
-        del cuts[worst + 1]
-    return np.asarray(cuts, dtype=int)
+        del cl[worst + 1]
+    return np.asarray(cl, dtype=int)
 
 
 def _embed(x: np.ndarray, m: int) -> np.ndarray:
