@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from rhythm_pieces import SUITE, render_piece  # noqa: E402
+from rhythm_pieces import HELDOUT, SUITE, render_piece  # noqa: E402
 
 from songlens.analysis.rhythm import analyze_rhythm  # noqa: E402
 from songlens.config import SignalConfig  # noqa: E402
@@ -38,9 +38,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("names", nargs="*")
     ap.add_argument("--librosa", action="store_true")
+    ap.add_argument("--heldout", action="store_true", help="evaluate the held-out plans")
     ap.add_argument("--cache", default="/tmp/rhythm_cache")
     args = ap.parse_args()
-    names = args.names or list(SUITE)
+    names = args.names or list(HELDOUT if args.heldout else SUITE)
     sig = SignalConfig()
     rows = []
     for name in names:

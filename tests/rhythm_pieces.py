@@ -227,12 +227,12 @@ SUITE = {
 
 
 def render_piece(name: str, *, sr: int = 22050, cache_dir: str | None = None):
-    """Render a SUITE piece: ``(y [shape=(2, n)], sr, RhythmTruth)``; optionally cached."""
+    """Render a SUITE or HELDOUT piece: ``(y [shape=(2, n)], sr, RhythmTruth)``; optionally cached."""
     import os
 
     from songlens.testing.render import render_midi
 
-    pm, truth = compose(name, **SUITE[name])
+    pm, truth = compose(name, **PLANS[name])
     if cache_dir is not None:
         path = os.path.join(cache_dir, f"{name}_{sr}.npy")
         if os.path.exists(path):
@@ -244,7 +244,7 @@ def render_piece(name: str, *, sr: int = 22050, cache_dir: str | None = None):
     return y, sr, truth
 
 
-def random_suite(n: int, *, seed: int = 100) -> dict[str, dict]:
+def random_suite(n: int, *, seed: int = 100, prefix: str = "rand") -> dict[str, dict]:
     """``n`` more SUITE-style plans with random meter, texture, tempo and tempo shape."""
     rng = np.random.default_rng(seed)
     out = {}
@@ -259,7 +259,7 @@ def random_suite(n: int, *, seed: int = 100) -> dict[str, dict]:
         bpm = float(np.round(rng.uniform(lo, hi)))
         tempo = str(rng.choice(["constant", "constant", "step", "accel", "rit", "rubato"]))
         ratio = float(rng.choice([0.8, 1.2, 1.3])) if tempo == "step" else 1.25
-        out[f"rand{k:02d}_{texture}_{meter.replace('/', '')}_{int(bpm)}_{tempo}"] = dict(
+        out[f"{prefix}{k:02d}_{texture}_{meter.replace('/', '')}_{int(bpm)}_{tempo}"] = dict(
             seed=seed + k, meter=meter, bpm=bpm, tempo=tempo, ratio=ratio, texture=texture,
             duration=float(rng.uniform(35, 55)), quiet_intro_bars=int(rng.choice([0, 0, 2, 4])),
             tonic=int(rng.integers(0, 12)))
@@ -267,3 +267,8 @@ def random_suite(n: int, *, seed: int = 100) -> dict[str, dict]:
 
 
 SUITE.update(random_suite(24))
+
+HELDOUT = random_suite(24, seed=900, prefix="held")
+"""Plans never looked at while choosing the analyser's constants (held-out check)."""
+
+PLANS = {**SUITE, **HELDOUT}

@@ -11,7 +11,7 @@ Conventions
   note or a drum hit does. The spectrogram is floored ``top_db`` below its
   loudest value (as librosa's ``power_to_db`` does), so the flux is
   level-invariant: a quiet intro yields onsets as clear as a loud chorus.
-* Bands (Hz, on mel-band centres): low < 200 (kick, bass), 200-2000 (chords,
+* Bands (Hz, on mel-band centres): low < 150 (kick, bass), 150-2000 (chords,
   melody), > 2000 (hi-hats, attacks). Each band's envelope is the mean
   positive change over its mel bands.
 
@@ -33,7 +33,7 @@ from .spectral import hz_to_mel, mel_to_hz
 
 __all__ = ["BAND_EDGES_HZ", "mel_band_centres", "band_flux", "onset_strength"]
 
-BAND_EDGES_HZ = (200.0, 2000.0)
+BAND_EDGES_HZ = (150.0, 2000.0)
 """Edges between the low, mid and high flux bands (Hz)."""
 
 
