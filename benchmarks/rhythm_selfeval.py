@@ -12,6 +12,7 @@ for beats as mir_eval.beat.evaluate does; downbeats untrimmed).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -22,7 +23,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from rhythm_pieces import HELDOUT, SUITE, render_piece  # noqa: E402
-
 from songlens.analysis.rhythm import analyze_rhythm  # noqa: E402
 from songlens.config import SignalConfig  # noqa: E402
 from songlens.features import FeatureExtractor  # noqa: E402
@@ -52,6 +52,9 @@ def main() -> None:
         r = analyze_rhythm(bundle.log_mel, frame_rate=sig.frame_rate)
         dt = time.perf_counter() - t0
         ref_b = truth.beats
+        with open(Path(args.cache) / f"{name}_truth.json", "w") as fh:  # for rhythm_peers.py
+            json.dump({"beats": truth.beats.tolist(), "downbeats": truth.downbeats.tolist(),
+                       "bpm": truth.bpm, "meter": truth.meter}, fh)
         est_b = np.asarray(r.beats) if r else np.zeros(0)
         est_d = np.asarray(r.downbeats) if r else np.zeros(0)
         fb = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(ref_b),
@@ -74,7 +77,8 @@ def main() -> None:
         rows.append(row)
         lib = (f"  librosa {row['lib_bpm']:6.1f} F={row['lib_fb']:.2f}"
                if args.librosa else "")
-        print(f"{name:24s} ref {truth.bpm:6.1f} est {bpm:6.1f} {'A1' if a1 else ('A2' if a2 else '--')}"
+        mark = "A1" if a1 else ("A2" if a2 else "--")
+        print(f"{name:24s} ref {truth.bpm:6.1f} est {bpm:6.1f} {mark}"
               f"  beatF {fb:.2f}  dbF {fd:.2f}  meter {truth.meter}->{row['est_meter']}"
               f"  conf {row['conf']:.2f}  {dt*1000:.0f} ms{lib}", flush=True)
     k = len(rows)

@@ -227,7 +227,7 @@ SUITE = {
 
 
 def render_piece(name: str, *, sr: int = 22050, cache_dir: str | None = None):
-    """Render a SUITE or HELDOUT piece: ``(y [shape=(2, n)], sr, RhythmTruth)``; optionally cached."""
+    """Render a SUITE or HELDOUT piece: ``(y [shape=(2, n)], sr, RhythmTruth)``, cached."""
     import os
 
     from songlens.testing.render import render_midi

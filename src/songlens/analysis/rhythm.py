@@ -73,7 +73,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, median_filter, uniform_filter1d
+from scipy.ndimage import maximum_filter1d, median_filter
 
 from ..dsp.onset import band_flux, onset_strength
 from ..errors import ParameterError
@@ -396,7 +396,8 @@ def beat_features(beats: np.ndarray, *, flux: np.ndarray, log_mel: np.ndarray,
     b = np.clip(np.maximum(edges[1:], edges[:-1] + 1), 1, n)
     # the median over the beat keeps what sustains (chords, bass notes) and
     # drops transients, so a drum hit is not mistaken for a harmonic change
-    seg = np.stack([np.median(x[i:j], axis=0) for i, j in zip(a, np.maximum(b, a + 1))])
+    seg = np.stack([np.median(x[i:j], axis=0)
+                    for i, j in zip(a, b, strict=True)])
     change = np.zeros(nb)
     change[1:] = np.abs(seg[1:] - seg[:-1]).mean(axis=1)
     change[0] = np.median(change) if nb > 1 else 0.0
@@ -605,7 +606,7 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
                                0.0, 1.0))
     return Tempo(bpm=global_bpm, beats=bt.tolist(),
                  downbeats=bt[meter.downbeat_index].tolist(),
-                 curve=[(float(t), float(b)) for t, b in zip(bt, curve_bpm)],
+                 curve=[(float(t), float(b)) for t, b in zip(bt, curve_bpm, strict=True)],
                  meter=meter_str, confidence=confidence)
 
 
