@@ -6,11 +6,12 @@ Conventions
   pulse of the meter: the quarter note in 2/4, 3/4 and 4/4, the dotted quarter
   in 6/8 (two beats per bar, each divided in three).
 * ``Tempo.bpm`` is the track's typical tempo: 60 / the median inter-beat
-  interval of the tracked beats. ``Tempo.curve`` holds ``(time, bpm)`` at each
-  beat (60 / the running median of 5 inter-beat intervals), so a step change
+  interval of the tracked beats, measured over spans of 4 beats.
+  ``Tempo.curve`` holds ``(time, bpm)`` at each beat (60 / the running
+  median of 5 inter-beat intervals), so a step change
   shows as a step and an accelerando as a ramp. ``Tempo.meter`` is ``"2/4"``,
   ``"3/4"``, ``"4/4"``, ``"6/8"`` (or ``"9/8"``, ``"12/8"``); ``Tempo.confidence``
-  in [0, 1] is the salience of the chosen periodicity (see below).
+  in [0, 1] is the clarity of the pulse (see 7 below).
 * Silence (all-zero or sub-floor input) gives ``None`` rather than made-up beats.
 
 Method
@@ -26,12 +27,16 @@ Method
    (sub-harmonics in BPM), the DFT at the beat rate *and its harmonics*; their
    product keeps the periodicity both agree on, which removes most octave
    errors before any prior is applied (Peeters 2007 [3]_).
-3. **Metrical level (octave resolution).** The global tempogram's candidate
-   peaks are scored by their salience, a broad log-normal perceptual prior
-   (Moelants & McKinney 2004 [4]_; centre 105 BPM, one octave wide) and metrical
-   evidence: a tactus is favoured when the periodicities at twice and half
-   its rate (or three times, for a compound meter) are also present
-   (Klapuri et al. 2006 [2]_ model tatum/tactus/measure jointly in the same spirit).
+3. **Metrical level (octave resolution).** The candidate peaks (40-240 BPM)
+   of the time-averaged tempogram are scored by
+   ``log S(T) + 0.5 log(S_sub + eps) + 0.5 log(S_sup + eps) + prior(T)``:
+   their salience; metrical evidence, as the tactus is the *middle* level of
+   the hierarchy (Klapuri et al. 2006 [2]_), with a subdivision
+   ``S_sub = max S(2T), S(3T)`` below it and a grouping
+   ``S_sup = max S(T/2), S(T/3)`` above it; and a log-normal perceptual prior
+   (centre 120 BPM, one octave wide; Moelants & McKinney 2004 [4]_). A grouping
+   slower than 40 BPM is hard to measure in 8 s windows, so a slow candidate
+   with a binary subdivision is not penalised for its absence.
 4. **Tempo curve.** A Viterbi path through the windowed tempogram, restricted
    to ±0.75 octave around the global tactus so it cannot flip octaves, with a
    transition cost proportional to the absolute change of log-tempo: a jump
@@ -41,15 +46,17 @@ Method
    the *local* beat period from the tempo curve at each frame, so beats follow
    tempo changes; the DP is run in blocks of half the shortest period, each
    block vectorised. Beats in silent stretches, before the first and after
-   the last onset are dropped.
-6. **Meter and downbeats.** Per beat, a downbeat likelihood combines
-   low-band (bass/kick) onsets, the spectral (harmonic) change from the
-   previous beat and the accent. For each bar length (2, 3, 4 beats) a Viterbi
-   over bar positions, allowing rare phase jumps, scores the beats; the bar
-   length with the best normalised score wins (with a mild preference for 4
-   over 2, since a 4/4 bar with a strong beat 3 looks like 2/4). The
-   subdivision (binary or ternary, from the beat-synchronous onset profile)
-   turns 2 beats per bar into ``"6/8"`` when ternary.
+   the last onset are dropped; each beat is refined to the parabolic peak of
+   the envelope (sub-frame).
+6. **Meter and downbeats.** Per beat, a downbeat score combines low-band
+   (< 150 Hz: bass, kick) onsets, the change of the sustained spectrum
+   (per-beat median, so chord and bass changes count and drum hits do not)
+   from the previous beat, and the accent. For each bar length (2, 3, 4
+   beats) a Viterbi over bar positions with rare phase jumps places the
+   downbeats; 3 against 2/4 is decided by BIC, 4 against 2 by the accent
+   shape of the bar (see :func:`estimate_meter`). The subdivision (ternary
+   when the band fluxes peak at 1/3 and 2/3 of the beat rather than at 1/2)
+   turns 2 beats per bar into ``"6/8"``.
 7. **Confidence.** The pulse clarity: the median, over sounding windows, of
    the autocorrelation of the mean-removed onset envelope at the lag of the
    local tempo (normalised to 1 at lag 0). About 0 for noise, 0.3-0.6 for
@@ -322,16 +329,20 @@ def track_beats(env: np.ndarray, *, frame_rate: float, period: np.ndarray,
     if n == 0 or not np.any(env > 0):
         return np.zeros(0, dtype=np.int64)
     o = env / (np.std(env) + 1e-12)
-    kmin = max(1, int(np.floor(period.min() / 2)))
-    kmax = int(np.ceil(2 * period.max())) + 1
-    lags = np.arange(1, kmax + 1, dtype=np.float64)
     score = np.zeros(n)
     back = np.full(n, -1, dtype=np.int64)
-    block = kmin
-    for start in range(0, n, block):
+    start = 0
+    while start < n:
+        # a block shorter than half the shortest period ahead only looks back
+        # at frames already scored, so it is computed at once
+        ahead = period[start:start + int(np.ceil(period[start]))]
+        block = max(1, int(np.floor(ahead.min() / 2)))
         ts = np.arange(start, min(start + block, n))
         tau = period[ts][:, None]
-        prev = ts[:, None] - lags[None, :].astype(np.int64)
+        k0 = max(1, int(np.floor(tau.min() / 2)))
+        k1 = int(np.ceil(2 * tau.max()))
+        lags = np.arange(k0, k1 + 1)
+        prev = ts[:, None] - lags[None, :]
         valid = (prev >= 0) & (lags >= tau / 2) & (lags <= 2 * tau)
         pen = -tightness * np.log(lags[None, :] / tau) ** 2
         cand = np.where(valid, score[np.maximum(prev, 0)] + pen, -np.inf)
@@ -340,6 +351,7 @@ def track_beats(env: np.ndarray, *, frame_rate: float, period: np.ndarray,
         good = best > 0
         score[ts] = o[ts] + np.where(good, best, 0.0)
         back[ts] = np.where(good, prev[np.arange(ts.size), j], -1)
+        start += block
     # end on the last strong local maximum of the cumulative score
     tail = int(np.ceil(period[-1]))
     lm = np.nonzero((score[1:-1] >= score[:-2]) & (score[1:-1] >= score[2:]))[0] + 1
