@@ -18,6 +18,7 @@ from . import __version__
 from .analysis.dynamics import analyze_dynamics
 from .analysis.loudness import loudness_curve, measure_loudness
 from .analysis.production import measure_production
+from .analysis.rhythm import analyze_rhythm
 from .analysis.silence import find_silences
 from .analysis.structure import analyze_sections, mfcc_from_log_mel
 from .config import AnalysisConfig
@@ -172,6 +173,8 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.buildups, result.climax = analyze_dynamics(
         lufs, times, env, frame_rate=config.signal.frame_rate,
         silences=[(s.start, s.end) for s in result.silences], config=config.dynamics)
+    result.tempo = analyze_rhythm(bundle.log_mel, frame_rate=config.signal.frame_rate,
+                                  fmax=min(config.signal.sample_rate / 2, 11025.0))
     result.sections = _sections(bundle, result, config)
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
@@ -184,6 +187,8 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
             warnings.append("shorter than one 400 ms loudness block: no integrated loudness")
         else:
             warnings.append("the audio stays below -70 LUFS: no integrated loudness")
+    if result.tempo is None and loud.integrated_lufs is not None:
+        warnings.append("no steady beat found: tempo, beats and meter are omitted")
     if result.production.clipped_samples > 0:
         warnings.append(f"{result.production.clipped_samples} samples look clipped "
                         "(runs of 3+ at full scale)")

@@ -36,10 +36,20 @@ class Track:
 
 @dataclass
 class Tempo:
+    """Tempo, beats and meter (see :mod:`songlens.analysis.rhythm`).
+
+    ``bpm`` is the typical tempo (60 / median inter-beat interval); ``curve``
+    holds ``(time, bpm)`` at each beat; ``meter`` is a time signature such as
+    ``"4/4"``, ``"3/4"`` or ``"6/8"`` (beats are dotted quarters in 6/8);
+    ``confidence`` in [0, 1] is the salience of the detected pulse.
+    """
+
     bpm: float
     beats: list[float] = field(default_factory=list)
     downbeats: list[float] = field(default_factory=list)
     curve: list[tuple[float, float]] = field(default_factory=list)
+    meter: str | None = None
+    confidence: float | None = None
 
 
 @dataclass

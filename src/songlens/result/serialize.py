@@ -113,7 +113,8 @@ def result_from_dict(data: dict[str, Any]) -> AnalysisResult:
             d = data["tempo"]
             r.tempo = Tempo(bpm=d["bpm"], beats=d.get("beats", []),
                             downbeats=d.get("downbeats", []),
-                            curve=[tuple(p) for p in d.get("curve", [])])
+                            curve=[tuple(p) for p in d.get("curve", [])],
+                            meter=d.get("meter"), confidence=d.get("confidence"))
         if "key" in data:
             d = data["key"]
             r.key = Key(label=d["label"], tonic=d["tonic"], mode=d["mode"],
