@@ -8,10 +8,14 @@ Conventions
   with sharps in sharp keys. Chords are contiguous and cover the whole track.
 * Decoding: per frame of :class:`~songlens.dsp.chroma.PitchFeatures`, each
   chord scores the cosine between the treble chroma and its binary template,
-  plus ``BASS_WEIGHT`` times the share of the bass chroma on its root, minus a
-  small per-quality prior penalty that makes triads the default (a seventh or
-  a suspension must be heard clearly). ``"N"`` scores ``N_SCORE`` on sounding
-  frames and wins outright on silent ones. A Viterbi pass maximises the summed
+  plus ``BASS_WEIGHT`` times the bass chroma's agreement with it (the share
+  of bass on the root counts 1, on another chord tone 0.4 (inversions,
+  walking bass), on a foreign note -0.3), minus a small per-quality prior
+  penalty that makes triads the default (a seventh, a suspension or a
+  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` on
+  sounding frames, above what a flat (noise-like) chroma gives a triad (0.5
+  plus the bass term), and wins outright on frames more than 45 dB below the
+  track's loud level. A Viterbi pass maximises the summed
   score minus ``SWITCH_COST`` per chord change (an HMM with a uniform
   self-transition). With ``beats`` the frame scores are summed per beat and
   chords change only on beats.
@@ -71,10 +75,10 @@ QUALITIES: dict[str, tuple[int, ...]] = {
 """Chord vocabulary: Harte quality -> intervals above the root (semitones)."""
 
 _PRIOR = {"maj": 0.0, "min": 0.0, "7": 0.04, "maj7": 0.04, "min7": 0.04, "dim": 0.06,
-          "hdim7": 0.06, "sus4": 0.06, "sus2": 0.07}
+          "hdim7": 0.06, "sus4": 0.10, "sus2": 0.11}
 
 BASS_WEIGHT = 0.3
-N_SCORE = 0.35
+N_SCORE = 0.5
 SWITCH_COST = 1.5
 TENSION_STEP = 0.5
 _SILENT_DB = -45.0
@@ -112,7 +116,22 @@ def _templates() -> tuple[np.ndarray, np.ndarray, list[tuple[int, str]]]:
 
 
 _TEMPLATES, _PRIORS, _CHORDS = _templates()
-_ROOTS = np.array([r for r, _ in _CHORDS])
+_PRIOR_SCALE = 1.0
+_BASS_TONE = 0.4
+_BASS_OUT = 0.3
+
+
+def _bass_templates() -> np.ndarray:
+    """Reward of each bass pitch class per chord: root 1, other tones, foreign notes."""
+    out = np.full((len(_CHORDS), 12), -_BASS_OUT)
+    for i, (r, q) in enumerate(_CHORDS):
+        for iv in QUALITIES[q]:
+            out[i, (r + iv) % 12] = _BASS_TONE
+        out[i, r] = 1.0
+    return out
+
+
+_BASS_TEMPLATES = _bass_templates()
 
 
 def _frame_scores(pitch: PitchFeatures) -> np.ndarray:
@@ -123,7 +142,7 @@ def _frame_scores(pitch: PitchFeatures) -> np.ndarray:
     trn = np.divide(tr, tn, out=np.zeros_like(tr), where=tn > 0)
     bsum = bs.sum(axis=1, keepdims=True)
     bshare = np.divide(bs, bsum, out=np.zeros_like(bs), where=bsum > 0)
-    sc = trn @ _TEMPLATES.T - _PRIORS + BASS_WEIGHT * bshare[:, _ROOTS]
+    sc = trn @ _TEMPLATES.T - _PRIOR_SCALE * _PRIORS + BASS_WEIGHT * (bshare @ _BASS_TEMPLATES.T)
     silent = (pitch.level_db < _SILENT_DB) | (tn[:, 0] <= 0)
     n_col = np.full((sc.shape[0], 1), N_SCORE)
     sc[silent] = 0.0
