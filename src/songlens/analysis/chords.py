@@ -17,8 +17,9 @@ Conventions
   plus the bass term), and wins outright on frames more than 45 dB below the
   track's loud level. A Viterbi pass maximises the summed
   score minus ``SWITCH_COST`` per chord change (an HMM with a uniform
-  self-transition). With ``beats`` the frame scores are summed per beat and
-  chords change only on beats.
+  self-transition). With ``beats`` the frame scores are summed per beat,
+  chords change only on beats, and a change costs ``BEAT_SWITCH_COST`` (the
+  beat grid already smooths).
 * Roman numerals are relative to the *local* key (the key segment holding the
   chord's midpoint): upper case for major, dominant-seventh and suspended
   chords, lower case for minor, diminished and half-diminished ones; ``°``
@@ -46,7 +47,8 @@ Conventions
 * The recurring progression is the n-gram (n = 3..8) of consecutive Roman
   numerals (repeats merged, ``"N"`` dropped) whose non-overlapping
   occurrences cover the most chords; ties go to the shorter pattern, then to
-  the one heard first. Reported only if it occurs at least twice.
+  the rotation that starts on the tonic (``I``/``i``), then to the one heard
+  first. Reported only if it occurs at least twice.
   ``coverage`` is the share of chords (by count) inside its occurrences.
 
 Times in seconds.
@@ -80,6 +82,7 @@ _PRIOR = {"maj": 0.0, "min": 0.0, "7": 0.04, "maj7": 0.04, "min7": 0.04, "dim": 
 BASS_WEIGHT = 0.3
 N_SCORE = 0.5
 SWITCH_COST = 1.5
+BEAT_SWITCH_COST = 1.0
 TENSION_STEP = 0.5
 _SILENT_DB = -45.0
 _PHRASE_RATIO = 1.5
@@ -152,7 +155,7 @@ def _frame_scores(pitch: PitchFeatures) -> np.ndarray:
 
 def decode_chords(pitch: PitchFeatures, *, beats: np.ndarray | None = None,
                   duration: float | None = None,
-                  switch_cost: float = SWITCH_COST) -> list[tuple[float, float, int, str]]:
+                  switch_cost: float | None = None) -> list[tuple[float, float, int, str]]:
     """Time-aligned chords (root pitch class and quality) by Viterbi decoding.
 
     Parameters
@@ -163,8 +166,9 @@ def decode_chords(pitch: PitchFeatures, *, beats: np.ndarray | None = None,
     duration : float, optional
         Track length (s); the last chord ends there. Defaults to the end of
         the last frame.
-    switch_cost : float > 0
-        Score paid per chord change (see module conventions).
+    switch_cost : float > 0, optional
+        Score paid per chord change (see module conventions); defaults to
+        ``SWITCH_COST``, or ``BEAT_SWITCH_COST`` with ``beats``.
 
     Returns
     -------
@@ -176,6 +180,8 @@ def decode_chords(pitch: PitchFeatures, *, beats: np.ndarray | None = None,
     ParameterError
         Bad ``beats`` or ``switch_cost``.
     """
+    if switch_cost is None:
+        switch_cost = SWITCH_COST if beats is None else BEAT_SWITCH_COST
     if not switch_cost > 0:
         raise ParameterError(f"switch_cost must be > 0, got {switch_cost}")
     n = pitch.n_frames
@@ -449,7 +455,7 @@ def recurring_progression(numerals: Sequence[str]) -> Progression | None:
     for r in numerals:
         if not seq or seq[-1] != r:
             seq.append(r)
-    best: tuple[int, int, int] | None = None  # (covered, -n, -first)
+    best: tuple[int, int, int, int] | None = None  # (covered, -n, tonic first, -first)
     best_pat: tuple[str, ...] = ()
     best_count = 0
     for n in range(3, min(8, len(seq) // 2) + 1):
@@ -470,7 +476,7 @@ def recurring_progression(numerals: Sequence[str]) -> Progression | None:
         for g, c in count.items():
             if c < 2:
                 continue
-            cand = (c * n, -n, -first[g])
+            cand = (c * n, -n, int(g[0] in ("I", "i")), -first[g])
             if best is None or cand > best:
                 best, best_pat, best_count = cand, g, c
     if best is None:
@@ -483,7 +489,7 @@ def analyze_chords(pitch: PitchFeatures, *, key: Key | None,
                    chords: Sequence[tuple[float, float, int, str]] | None = None,
                    beats: np.ndarray | None = None, boundaries: Sequence[float] = (),
                    duration: float | None = None,
-                   switch_cost: float = SWITCH_COST) -> tuple[list[Chord], Harmony]:
+                   switch_cost: float | None = None) -> tuple[list[Chord], Harmony]:
     """Chord sequence with Roman numerals, and the harmony summary.
 
     Parameters
@@ -502,7 +508,7 @@ def analyze_chords(pitch: PitchFeatures, *, key: Key | None,
         Known phrase or section boundaries (s), used for cadences.
     duration : float, optional
         Track length (s).
-    switch_cost : float > 0
+    switch_cost : float > 0, optional
         See :func:`decode_chords`.
 
     Returns
