@@ -15,13 +15,16 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from .analysis.chords import analyze_chords, decode_chords
 from .analysis.dynamics import analyze_dynamics
+from .analysis.key import analyze_key
 from .analysis.loudness import loudness_curve, measure_loudness
 from .analysis.production import measure_production
 from .analysis.rhythm import analyze_rhythm
 from .analysis.silence import find_silences
 from .analysis.structure import analyze_sections, mfcc_from_log_mel
 from .config import AnalysisConfig
+from .dsp.chroma import pitch_features
 from .dsp.spectral import onset_envelope
 from .errors import AudioLoadError, AudioTooShortError, ParameterError
 from .features import FeatureBundle, FeatureExtractor
@@ -178,6 +181,7 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.sections = _sections(bundle, result, config)
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
+    _harmony(result, bundle, config=config, warnings=warnings)
 
     # observations worth a warning (the result stays valid)
     if loud.integrated_lufs is None:
@@ -223,6 +227,24 @@ def _sections(bundle: FeatureBundle, result: AnalysisResult,
     return analyze_sections([mfcc_from_log_mel(bundle.log_mel), np.log1p(bundle.chroma)],
                             frame_rate=config.signal.frame_rate, span=(start, end),
                             loudness=level, beats=beats)
+
+
+def _harmony(result: AnalysisResult, bundle: FeatureBundle, *, config: AnalysisConfig,
+             warnings: list[str]) -> None:
+    """Key, chords and harmony from the kept mono signal (beat-synchronous with beats)."""
+    if bundle.y is None:
+        warnings.append("the track is too long to keep its audio in memory: "
+                        "no key or chords")
+        return
+    pitch = pitch_features(bundle.y, sr=config.signal.sample_rate)
+    tempo = result.tempo
+    beats = np.asarray(tempo.beats) if tempo is not None and len(tempo.beats) > 1 else None
+    decoded = decode_chords(pitch, beats=beats, duration=bundle.duration)
+    result.key = analyze_key(pitch, chords=decoded)
+    result.chords, result.harmony = analyze_chords(pitch, key=result.key, chords=decoded,
+                                                   duration=bundle.duration)
+    if result.key is None and bundle.stats.peak.max() > 0:
+        warnings.append("no pitched content found: no key, chords are all 'N'")
 
 
 def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:

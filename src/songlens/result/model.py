@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
-    "Track", "Tempo", "KeySegment", "Key", "Chord", "Note", "Melody", "Instrument",
+    "Track", "Tempo", "KeySegment", "Key", "Chord", "Cadence", "Progression", "Harmony",
+    "Note", "Melody", "Instrument",
     "Loudness", "Buildup", "Climax", "Silence", "Section", "Mood", "Emotion",
     "Production", "AnalysisResult",
 ]
@@ -61,11 +62,14 @@ class KeySegment:
 
 @dataclass
 class Key:
+    """Global key; ``segments`` are the local keys over time; ``tuning_hz`` is A4."""
+
     label: str
     tonic: str
     mode: str
     confidence: float
     segments: list[KeySegment] = field(default_factory=list)
+    tuning_hz: float | None = None
 
 
 @dataclass
@@ -74,6 +78,35 @@ class Chord:
     end: float
     label: str
     roman: str | None = None
+
+
+@dataclass
+class Cadence:
+    """A cadence arriving at ``time``; ``numerals``/``labels`` are its two chords."""
+
+    time: float
+    type: str
+    numerals: list[str]
+    labels: list[str]
+    key: str
+
+
+@dataclass
+class Progression:
+    """The most recurrent chord progression (Roman numerals joined by en dashes)."""
+
+    pattern: str
+    count: int
+    coverage: float
+
+
+@dataclass
+class Harmony:
+    """Harmonic dramaturgy: cadences, the tension curve ``(time, 0..1)``, the loop."""
+
+    cadences: list[Cadence] = field(default_factory=list)
+    tension: list[tuple[float, float]] = field(default_factory=list)
+    progression: Progression | None = None
 
 
 @dataclass
@@ -180,6 +213,7 @@ class AnalysisResult:
     tempo: Tempo | None = None
     key: Key | None = None
     chords: list[Chord] | None = None
+    harmony: Harmony | None = None
     melody: Melody | None = None
     instruments: list[Instrument] | None = None
     loudness: Loudness | None = None

@@ -25,9 +25,11 @@ from .migrations import CURRENT_VERSION, SCHEMA_PREFIX, migrate
 from .model import (
     AnalysisResult,
     Buildup,
+    Cadence,
     Chord,
     Climax,
     Emotion,
+    Harmony,
     Instrument,
     Key,
     KeySegment,
@@ -36,6 +38,7 @@ from .model import (
     Mood,
     Note,
     Production,
+    Progression,
     Section,
     Silence,
     Tempo,
@@ -46,7 +49,7 @@ __all__ = ["SCHEMA", "result_to_dict", "result_from_dict", "dump_json", "load_js
 
 SCHEMA = f"{SCHEMA_PREFIX}{CURRENT_VERSION}"
 
-_FACETS = ("tempo", "key", "chords", "melody", "instruments", "loudness", "buildups",
+_FACETS = ("tempo", "key", "chords", "harmony", "melody", "instruments", "loudness", "buildups",
            "climax", "silences", "sections", "emotion", "production")
 
 
@@ -119,9 +122,16 @@ def result_from_dict(data: dict[str, Any]) -> AnalysisResult:
             d = data["key"]
             r.key = Key(label=d["label"], tonic=d["tonic"], mode=d["mode"],
                         confidence=d["confidence"],
-                        segments=[KeySegment(**s) for s in d.get("segments", [])])
+                        segments=[KeySegment(**s) for s in d.get("segments", [])],
+                        tuning_hz=d.get("tuning_hz"))
         if "chords" in data:
             r.chords = [Chord(**c) for c in data["chords"]]
+        if "harmony" in data:
+            d = data["harmony"]
+            prog = d.get("progression")
+            r.harmony = Harmony(cadences=[Cadence(**c) for c in d.get("cadences", [])],
+                                tension=[tuple(p) for p in d.get("tension", [])],
+                                progression=Progression(**prog) if prog else None)
         if "melody" in data:
             r.melody = Melody(notes=[Note(**n) for n in data["melody"].get("notes", [])])
         if "instruments" in data:
