@@ -48,10 +48,10 @@ def test_json_file_is_strict_and_complete(song, tmp_path):
     assert set(data["track"]) == {"path", "duration", "sample_rate", "channels", "title",
                                   "artist"}
     assert set(data["loudness"]) == {"integrated_lufs", "range_lu", "true_peak_dbtp", "curve"}
-    for facet in ("buildups", "silences", "production"):
+    for facet in ("buildups", "silences", "production", "tempo", "key", "chords", "sections"):
         assert facet in data
-    # facets of later issues are absent, never faked
-    for facet in ("tempo", "key", "chords", "melody", "instruments", "emotion"):
+    # facets of the model-based profile are absent from a fast analysis, never faked
+    for facet in ("melody", "instruments", "emotion"):
         assert facet not in data
     assert not list(tmp_path.glob("out/.*.tmp"))  # atomic write left nothing behind
 
