@@ -16,7 +16,10 @@ Conventions
   ``min_buildup_seconds`` and the (smoothed) loudness rises by at least
   ``min_rise_db``; ``rise_db`` is that loudness rise from start to end. A
   sudden step (an entrance) is not a build-up: its rise lasts only as long as
-  the smoothing window. Smoothing never crosses a silence.
+  the smoothing window. Smoothing never crosses a silence. The edges are then
+  refined on a lightly (1 s) smoothed curve: the start is the last point within
+  0.5 dB of the floor before the rise, the end the first point within 0.5 dB
+  of its top, which removes the lead/lag the 3 s smoothing adds.
 * The climax is the maximum of the intensity smoothed over
   ``climax_window_seconds`` (the broad arc, not a momentary spike), reported
   when it stands at least 1 dB above the track's 20th-percentile intensity
@@ -26,6 +29,8 @@ Times in seconds, levels in dB.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
@@ -40,6 +45,7 @@ RATE = 10.0
 """Samples per second of the loudness and intensity curves."""
 
 _MIN_SLOPE_DB_S = 0.1
+_EDGE_DB = 0.5
 _MAX_DIP_S = 1.0
 _MIN_PROMINENCE_DB = 1.0
 _SILENT_LUFS = -70.0
@@ -129,8 +135,26 @@ def intensity_curve(loudness: np.ndarray, onsets: np.ndarray, *, config: Dynamic
     return out
 
 
+def _refine(light: np.ndarray, a: int, e: int, reach: int) -> tuple[int, int]:
+    """Move a build-up's edges to where the lightly smoothed curve starts and stops rising.
+
+    Smoothing over ``reach`` samples makes a rise look as if it started up to
+    ``reach`` samples early and ended late; on the light curve the start is the
+    last point near its floor and the end the first point near its top.
+    """
+    lo_w = light[a:min(e, a + 2 * reach) + 1]
+    floor = float(lo_w.min())
+    near = np.nonzero(lo_w <= floor + _EDGE_DB)[0]
+    a2 = a + int(near[-1]) if near.size else a
+    hi_start = max(a2, e - 2 * reach)
+    hi_w = light[hi_start:e + 1]
+    top = float(hi_w.max())
+    e2 = hi_start + int(np.argmax(hi_w >= top - _EDGE_DB))
+    return (a2, e2) if e2 > a2 else (a, e)
+
+
 def find_buildups(intensity: np.ndarray, loudness: np.ndarray, *,
-                  config: DynamicsConfig) -> list[Buildup]:
+                  config: DynamicsConfig, light: np.ndarray | None = None) -> list[Buildup]:
     """Gradual rises of intensity (see module conventions).
 
     ``intensity`` is ``-inf`` in silences; each sounding stretch is searched
@@ -154,6 +178,8 @@ def find_buildups(intensity: np.ndarray, loudness: np.ndarray, *,
                 rising[a:b] = True
         for a, b in _sounding_runs(rising):
             e = b - 1
+            if light is not None:
+                a, e = _refine(light[ra:rb], a, e, reach=size // 2 + int(RATE) // 2)
             if (e - a) / RATE < config.min_buildup_seconds:
                 continue
             loud_rise = float(lo_s[e] - lo_s[a])
@@ -220,5 +246,7 @@ def analyze_dynamics(loudness: np.ndarray, times: np.ndarray, onset_env: np.ndar
         sounding &= ~((times >= a) & (times < b))
     onsets = onset_times(onset_env, frame_rate=frame_rate)
     intensity = intensity_curve(loudness, onsets, config=config, sounding=sounding)
-    return (find_buildups(intensity, loudness, config=config),
+    light = intensity_curve(loudness, onsets, sounding=sounding,
+                            config=dataclasses.replace(config, smooth_seconds=1.0))
+    return (find_buildups(intensity, loudness, config=config, light=light),
             find_climax(intensity, loudness, times=times, config=config))
