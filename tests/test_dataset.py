@@ -196,7 +196,7 @@ def test_instrument_intervals_are_merged_and_inside_the_music(composed):
     for comp in composed.values():
         t = comp.truth
         assert t.instruments
-        for cls, ivs in t.instruments.items():
+        for ivs in t.instruments.values():
             assert all(a < b for a, b in ivs)
             assert all(ivs[i][1] + 2.0 <= ivs[i + 1][0] + 1e-9 for i in range(len(ivs) - 1))
             assert ivs[0][0] >= t.beats[0] - 0.02 and ivs[-1][1] <= t.duration
