@@ -14,8 +14,8 @@ Conventions
 -----------
 * Same time, label and file conventions as :mod:`songlens.testing.dataset`.
 * **Tempo and beats are exact**: each score is played at one constant tempo
-  that we choose (its metronome mark when it has one between 40 and 200
-  quarter notes per minute, else a seeded tempo typical of the style), with
+  that we choose (its metronome mark when that gives 40-200 beats per minute,
+  else a seeded tempo of 60-80 (chorales) or 66-100 beats per minute), with
   fermatas, tempo words and repeats ignored (the score is played straight
   through, as written). Times are those of the score at that tempo; the MIDI
   file rounds them to its tick grid (< 1 ms). Beats follow music21's beat of each time signature
@@ -82,7 +82,7 @@ __all__ = ["CORPUS_VERSION", "CorpusWork", "corpus_works", "build_work", "render
 
 log = logging.getLogger(__name__)
 
-CORPUS_VERSION = "1"
+CORPUS_VERSION = "2"
 
 # GM programs per ensemble, highest voice first (cycled over the parts).
 _ENSEMBLES = {
@@ -442,7 +442,7 @@ def build_work(work: CorpusWork, *, seed: int = 0) -> tuple[bytes, PieceTruth] |
                 q = float(mm.getQuarterBPM())
             except Exception:  # noqa: BLE001 - malformed marks fall back to the default
                 q = 0.0
-            qpm = q if 40.0 <= q <= 200.0 else None
+            qpm = q if 40.0 <= q / beat_ql <= 200.0 else None
     if qpm is None:
         qpm = _default_qpm(work, beat_ql, rng)
     spq = 60.0 / qpm
