@@ -507,7 +507,9 @@ def build_work(work: CorpusWork, *, seed: int = 0) -> tuple[bytes, PieceTruth] |
     duration = round(music_end + tail, 6)
     beat_bpm = qpm / beat_ql
 
-    chords = romans = key_segments = None
+    chords: list[tuple[float, float, str]] | None = None
+    romans: list[tuple[float, float, str]] | None = None
+    key_segments: list[tuple[float, float, str]] | None = None
     notes_info: dict[str, Any] = {
         "corpus_path": work.path, "ensemble": work.ensemble, "qpm": round(qpm, 3),
         "excerpt": excerpt, "key_method": method, "time_signatures": data.time_signatures,
@@ -534,7 +536,9 @@ def build_work(work: CorpusWork, *, seed: int = 0) -> tuple[bytes, PieceTruth] |
             agree = _agreement(notes, rns)
             notes_info["chord_note_agreement"] = round(agree, 3)
             if agree >= 0.7:
-                chords, romans, key_segments = [(0.0, sec(0.0), "N")], [(0.0, sec(0.0), "N")], []
+                chords = [(0.0, sec(0.0), "N")]
+                romans = [(0.0, sec(0.0), "N")]
+                key_segments = []
                 t = 0.0
                 for a, b, harte, fig, k in rns:
                     a, b = max(a, t), min(b, end_ql)

@@ -805,7 +805,9 @@ def _plan_sections(spec: PieceSpec) -> list[_Section]:
     main_role = {"pop": "chorus", "ballad": "chorus", "folk": "B"}.get(spec.style, "A")
     contrast_role = {"pop": "bridge", "ballad": "bridge"}.get(spec.style, "B")
     last_main = max(i for i, (r, _) in enumerate(plan) if r == main_role)
-    out, bar, seen = [], 0, {}
+    out: list[_Section] = []
+    bar = 0
+    seen: dict[str, int] = {}
     for i, (role, n_phr) in enumerate(plan):
         key = home
         if spec.modulation in ("up1", "up2") and i >= last_main:
