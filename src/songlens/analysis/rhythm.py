@@ -10,7 +10,7 @@ Conventions
   ``Tempo.curve`` holds ``(time, bpm)`` at each beat (60 / the running
   median of 5 inter-beat intervals), so a step change
   shows as a step and an accelerando as a ramp. ``Tempo.meter`` is ``"2/4"``,
-  ``"3/4"``, ``"4/4"``, ``"6/8"`` (or ``"9/8"``, ``"12/8"``); ``Tempo.confidence``
+  ``"3/4"``, ``"4/4"``, ``"6/8"`` (or ``"9/8"``); ``Tempo.confidence``
   in [0, 1] is the clarity of the pulse (see 7 below).
 * Silence (all-zero or sub-floor input) gives ``None`` rather than made-up beats.
 
@@ -101,7 +101,7 @@ PRIOR_OCTAVES = 1.0
 METRICAL_WEIGHT = 0.5
 SLOW_SUP_NEUTRAL = 0.5
 _EPS = 0.05
-HALF_BAR_RATIO = 0.5
+HALF_BAR_RATIO = 0.25
 TERNARY_CONTRAST = 0.15
 WIN_S = 8.0
 HOP_S = 0.5
@@ -244,11 +244,12 @@ def choose_tactus(profile: np.ndarray, bpm: np.ndarray) -> tuple[float, float, b
         dbl, trip = _at(p, bpm, 2 * b), _at(p, bpm, 3 * b)
         sub = max(dbl, trip)
         sup = max(_at(p, bpm, b / 2), _at(p, bpm, b / 3))
-        if b / 2 < TACTUS_RANGE[0] and dbl >= trip:
+        if b / 2 < TACTUS_RANGE[0] and (dbl >= trip or p[i] >= 0.9):
             # bar-level periods beyond 1.5 s are poorly measured in 8 s
-            # windows: their absence is no evidence against a slow tactus
-            # with a binary subdivision (a slow ternary one is the bar of a
-            # fast 3/4 as often as a 6/8 beat, so it gets no such benefit)
+            # windows: their absence is no evidence against a slow tactus.
+            # A slow level divided in three is the beat of a 6/8 as often as
+            # the bar of a fast 3/4; it gets the benefit only when it is the
+            # most salient periodicity (the 6/8 reading; see Known limits)
             sup = max(sup, SLOW_SUP_NEUTRAL)
         score = (np.log(p[i] + _EPS) + METRICAL_WEIGHT * np.log(sub + _EPS)
                  + METRICAL_WEIGHT * np.log(sup + _EPS) + _log_prior(np.array([b]))[0])
@@ -458,7 +459,7 @@ def _position_loglik(feats: np.ndarray, pos: np.ndarray, m: int) -> float:
     return float(-0.5 * feats.shape[0] * np.log(var).sum())
 
 
-def estimate_meter(feats: np.ndarray) -> MeterEstimate:
+def estimate_meter(feats: np.ndarray, *, ternary: bool = False) -> MeterEstimate:
     """Bar length (2, 3 or 4 beats) and downbeats from per-beat evidence.
 
     For each bar length, a Viterbi over bar positions (with rare phase jumps)
@@ -472,6 +473,8 @@ def estimate_meter(feats: np.ndarray) -> MeterEstimate:
     ----------
     feats : np.ndarray [shape=(n_beats, n_features)]
         From :func:`beat_features`.
+    ternary : bool
+        The beat divides in three: the bar has 2 (6/8) or 3 (9/8) beats.
 
     Returns
     -------
@@ -492,6 +495,8 @@ def estimate_meter(feats: np.ndarray) -> MeterEstimate:
         est[m] = MeterEstimate(m, np.nonzero(pos == 0)[0], -float(bic))
     if est[3].score > max(est[2].score, est[4].score):
         return est[3]
+    if ternary:
+        return est[2]
     # 2 vs 4 beats: a 4-beat bar nests a 2-beat one and any hypermetric
     # regularity favours it in likelihood, so decide on the bar's shape instead:
     # four beats when beat 3 is closer to the weak beats than to the downbeat
@@ -600,10 +605,11 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
     if beats.size < 4:
         return None
     feats = beat_features(beats, flux=flux, log_mel=log_mel, env=env, frame_rate=frame_rate)
-    meter = estimate_meter(feats)
+    ternary = subdivision_contrast(flux, beats) > TERNARY_CONTRAST
+    meter = estimate_meter(feats, ternary=ternary)
     m = meter.beats_per_bar
-    if subdivision_contrast(flux, beats) > TERNARY_CONTRAST:
-        meter_str = {2: "6/8", 3: "9/8", 4: "12/8"}[m]
+    if ternary:
+        meter_str = {2: "6/8", 3: "9/8"}[m]
     else:
         meter_str = f"{m}/4"
     bt = refine_beats(beats, env) / frame_rate + ONSET_DELAY_S
