@@ -340,9 +340,7 @@ def test_rendered_arc_pieces(name, rendered):
     pytest.param("band_24_110", marks=pytest.mark.xfail(
         reason="known limitation: 2/4 is reported only when beat 3 of a 4-beat grouping "
                "is nearly as strong as beat 1; this 2/4 band is read as 4/4", strict=False)),
-    pytest.param("march_24_116", marks=pytest.mark.xfail(
-        reason="known limitation: this 2/4 march is read as 4/4 (a two-bar pattern in "
-               "its accents and harmony)", strict=False)),
+    "march_24_116",
 ])
 def test_rendered_meters_and_tempo_changes(name):
     from rhythm_pieces import render_piece

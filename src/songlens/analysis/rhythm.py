@@ -5,8 +5,9 @@ Conventions
 * Times in seconds, tempi in beats per minute (BPM). The beat is the counted
   pulse of the meter: the quarter note in 2/4, 3/4 and 4/4, the dotted quarter
   in 6/8 (two beats per bar, each divided in three).
-* ``Tempo.bpm`` is the track's typical tempo: 60 / the median inter-beat
-  interval of the tracked beats, measured over spans of 4 beats.
+* ``Tempo.bpm`` is the track's main tempo: the tempo held for the longest
+  total time if it holds at least a third of it, else the median tempo
+  (:func:`typical_bpm`).
   ``Tempo.curve`` holds ``(time, bpm)`` at each beat (60 / the running
   median of 5 inter-beat intervals), so a step change
   shows as a step and an accelerando as a ramp. ``Tempo.meter`` is ``"2/4"``,
@@ -102,6 +103,7 @@ METRICAL_WEIGHT = 0.5
 SLOW_SUP_NEUTRAL = 0.5
 _EPS = 0.05
 HALF_BAR_RATIO = 0.25
+MAIN_TEMPO_SHARE = 1.0 / 3.0
 TERNARY_CONTRAST = 0.15
 WIN_S = 8.0
 HOP_S = 0.5
@@ -678,12 +680,19 @@ def refine_beats(beats: np.ndarray, env: np.ndarray) -> np.ndarray:
     return out
 
 
-def typical_bpm(beat_times: np.ndarray, *, span: int = 4) -> float:
-    """60 / the median beat interval, measured over spans of ``span`` beats.
+def typical_bpm(beat_times: np.ndarray, *, span: int = 4, tolerance: float = 0.04) -> float:
+    """The tempo held for the longest total time (BPM).
 
-    Spans that contain an interval more than 40 % away from the median interval
-    (a gap, a missed beat) are left out; measuring over several beats divides
-    the frame quantisation of each beat by ``span``.
+    Local tempi are measured over spans of ``span`` beats (which divides the
+    frame quantisation of each beat by ``span``); spans containing an interval
+    more than 40 % away from the median interval (a gap, a missed beat) are
+    left out. Each span votes with its duration for the tempi within
+    ``tolerance`` (relative) of its own; the most-voted tempo wins and is
+    refined as the duration-weighted median of the spans near it. When no
+    tempo holds ``MAIN_TEMPO_SHARE`` of the time (rubato, long ramps), the
+    duration-weighted median of all spans is returned. For a steady piece
+    this is the median tempo; after a step change, the tempo of the longer
+    part.
     """
     t = np.asarray(beat_times, dtype=np.float64)
     ibi = np.diff(t)
@@ -696,7 +705,18 @@ def typical_bpm(beat_times: np.ndarray, *, span: int = 4) -> float:
     good = np.convolve(ok.astype(int), np.ones(k, dtype=int), mode="valid") == k
     if not np.any(good):
         return float(60.0 / med)
-    return float(60.0 / np.median(spans[good]))
+    lt = np.log(spans[good])
+    w = spans[good]
+    near = np.abs(lt[:, None] - lt[None, :]) <= np.log1p(tolerance)
+    votes = near @ w
+    mode = int(np.argmax(votes))
+    sel = near[mode]
+    if votes[mode] < MAIN_TEMPO_SHARE * w.sum():
+        sel = np.ones_like(sel)  # no tempo dominates (rubato, long ramps): the median
+    order = np.argsort(lt[sel])
+    cw = np.cumsum(w[sel][order])
+    centre = lt[sel][order][int(np.searchsorted(cw, 0.5 * cw[-1]))]
+    return float(60.0 / np.exp(centre))
 
 
 def _active_frames(log_mel: np.ndarray, *, frame_rate: float, below_db: float = 60.0) -> np.ndarray:
