@@ -37,7 +37,8 @@ Method
    ``S_sup = max S(T/2), S(T/3)`` above it; and a log-normal perceptual prior
    (centre 120 BPM, one octave wide; Moelants & McKinney 2004 [4]_). A grouping
    slower than 40 BPM is hard to measure in 8 s windows, so a slow candidate
-   with a binary subdivision is not penalised for its absence.
+   is not penalised for its absence when its subdivision is binary, or when
+   it is the most salient periodicity (the 6/8 reading of a ternary one).
 4. **Tempo curve.** A Viterbi path through the windowed tempogram, restricted
    to ±0.75 octave around the global tactus so it cannot flip octaves, with a
    transition cost proportional to the absolute change of log-tempo: a jump
@@ -62,6 +63,17 @@ Method
    the autocorrelation of the mean-removed onset envelope at the lag of the
    local tempo (normalised to 1 at lag 0). About 0 for noise, 0.3-0.6 for
    music with a soft or rubato pulse, near 1 for a steady drum track.
+
+Known limits
+------------
+* A slow level divided in three that is the most salient periodicity is read
+  as a compound (6/8) beat; an oom-pah-pah waltz whose bar dominates is then
+  reported at its bar rate (1/3 of the written tempo).
+* 2/4 is reported only when beat 3 of a 4-beat grouping is nearly as strong as
+  the downbeat, so many 2/4 pieces come out as 4/4 (downbeat F about 0.67).
+* Afterbeat accompaniments (march "oom-pah" with the "pah" on the off-beat)
+  can pull the beats half a beat off; soft, slow attacks (bowed strings)
+  put beats up to ~90 ms after the written note-on.
 
 References
 ----------
