@@ -146,7 +146,7 @@ def bpm_grid(*, bpm_range: tuple[float, float] = BPM_RANGE,
 
 
 def tempogram(env: np.ndarray, *, frame_rate: float, bpm: np.ndarray, win_s: float = WIN_S,
-              hop_s: float = HOP_S) -> tuple[np.ndarray, np.ndarray]:
+              hop_s: float = HOP_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Windowed ACF x DFT tempogram on a BPM grid.
 
     Parameters
@@ -250,9 +250,9 @@ def choose_tactus(profile: np.ndarray, bpm: np.ndarray) -> tuple[float, float, b
     peaks = np.nonzero((p == maximum_filter1d(p, size=5)) & (p > 0.05))[0]
     peaks = peaks[(bpm[peaks] >= TACTUS_RANGE[0]) & (bpm[peaks] <= TACTUS_RANGE[1])]
     if peaks.size == 0:
-        i = int(np.argmax(p))
-        return float(bpm[i]), float(p[i]), False
-    best, best_score, best_tern = peaks[0], -np.inf, False
+        top = int(np.argmax(p))
+        return float(bpm[top]), float(p[top]), False
+    best, best_score, best_tern = int(peaks[0]), -np.inf, False
     for i in peaks:
         b = bpm[i]
         dbl, trip = _at(p, bpm, 2 * b), _at(p, bpm, 3 * b)
@@ -268,7 +268,7 @@ def choose_tactus(profile: np.ndarray, bpm: np.ndarray) -> tuple[float, float, b
         score = (np.log(p[i] + _EPS) + METRICAL_WEIGHT * np.log(sub + _EPS)
                  + METRICAL_WEIGHT * np.log(sup + _EPS) + _log_prior(np.array([b]))[0])
         if score > best_score:
-            best, best_score, best_tern = i, score, trip > dbl
+            best, best_score, best_tern = int(i), score, trip > dbl
     return float(bpm[best]), float(p[best]), bool(best_tern)
 
 
