@@ -31,17 +31,29 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default="/tmp/rhythm_cache")
     ap.add_argument("--heldout", action="store_true")
+    ap.add_argument("--dataset", help="directory of <name>-<hash>.flac + .json truth "
+                    "(songlens.testing.dataset cache, 'synthetic' folder)")
     args = ap.parse_args()
     import essentia.standard as es
     import librosa
 
-    files = sorted(glob.glob(os.path.join(args.cache, "*_truth.json")))
-    files = [f for f in files if os.path.basename(f).startswith("held") == args.heldout]
+    if args.dataset:
+        files = sorted(glob.glob(os.path.join(args.dataset, "*.json")))
+        files = [f for f in files if os.path.exists(f[:-5] + ".flac")]
+    else:
+        files = sorted(glob.glob(os.path.join(args.cache, "*_truth.json")))
+        files = [f for f in files if os.path.basename(f).startswith("held") == args.heldout]
     rows = []
     for f in files:
-        name = os.path.basename(f)[: -len("_truth.json")]
         truth = json.load(open(f))
-        y = np.load(os.path.join(args.cache, f"{name}_22050.npy")).mean(axis=0).astype(np.float32)
+        if args.dataset:
+            name = os.path.basename(f).split("-")[0]
+            truth["bpm"] = truth["tempo_bpm"]
+            y = es.MonoLoader(filename=f[:-5] + ".flac", sampleRate=22050)()
+        else:
+            name = os.path.basename(f)[: -len("_truth.json")]
+            y = np.load(os.path.join(args.cache, f"{name}_22050.npy")).mean(axis=0)
+            y = y.astype(np.float32)
         ref = np.asarray(truth["beats"])
         y44 = es.Resample(inputSampleRate=22050, outputSampleRate=44100)(y)
         t0 = time.perf_counter()

@@ -5,12 +5,13 @@ Conventions
 * Times in seconds, tempi in beats per minute (BPM). The beat is the counted
   pulse of the meter: the quarter note in 2/4, 3/4 and 4/4, the dotted quarter
   in 6/8 (two beats per bar, each divided in three).
-* ``Tempo.bpm`` is the track's typical tempo: 60 / the median inter-beat
-  interval of the tracked beats, measured over spans of 4 beats.
+* ``Tempo.bpm`` is the track's main tempo: the tempo held for the longest
+  total time if it holds at least a third of it, else the median tempo
+  (:func:`typical_bpm`).
   ``Tempo.curve`` holds ``(time, bpm)`` at each beat (60 / the running
   median of 5 inter-beat intervals), so a step change
   shows as a step and an accelerando as a ramp. ``Tempo.meter`` is ``"2/4"``,
-  ``"3/4"``, ``"4/4"``, ``"6/8"`` (or ``"9/8"``, ``"12/8"``); ``Tempo.confidence``
+  ``"3/4"``, ``"4/4"``, ``"6/8"`` (or ``"9/8"``); ``Tempo.confidence``
   in [0, 1] is the clarity of the pulse (see 7 below).
 * Silence (all-zero or sub-floor input) gives ``None`` rather than made-up beats.
 
@@ -36,7 +37,8 @@ Method
    ``S_sup = max S(T/2), S(T/3)`` above it; and a log-normal perceptual prior
    (centre 120 BPM, one octave wide; Moelants & McKinney 2004 [4]_). A grouping
    slower than 40 BPM is hard to measure in 8 s windows, so a slow candidate
-   with a binary subdivision is not penalised for its absence.
+   is not penalised for its absence when its subdivision is binary, or when
+   it is the most salient periodicity (the 6/8 reading of a ternary one).
 4. **Tempo curve.** A Viterbi path through the windowed tempogram, restricted
    to ±0.75 octave around the global tactus so it cannot flip octaves, with a
    transition cost proportional to the absolute change of log-tempo: a jump
@@ -61,6 +63,17 @@ Method
    the autocorrelation of the mean-removed onset envelope at the lag of the
    local tempo (normalised to 1 at lag 0). About 0 for noise, 0.3-0.6 for
    music with a soft or rubato pulse, near 1 for a steady drum track.
+
+Known limits
+------------
+* A slow level divided in three that is the most salient periodicity is read
+  as a compound (6/8) beat; an oom-pah-pah waltz whose bar dominates is then
+  reported at its bar rate (1/3 of the written tempo).
+* 2/4 is reported only when beat 3 of a 4-beat grouping is nearly as strong as
+  the downbeat, so many 2/4 pieces come out as 4/4 (downbeat F about 0.67).
+* Afterbeat accompaniments (march "oom-pah" with the "pah" on the off-beat)
+  can pull the beats half a beat off; soft, slow attacks (bowed strings)
+  put beats up to ~90 ms after the written note-on.
 
 References
 ----------
@@ -101,7 +114,8 @@ PRIOR_OCTAVES = 1.0
 METRICAL_WEIGHT = 0.5
 SLOW_SUP_NEUTRAL = 0.5
 _EPS = 0.05
-HALF_BAR_RATIO = 0.5
+HALF_BAR_RATIO = 0.25
+MAIN_TEMPO_SHARE = 1.0 / 3.0
 TERNARY_CONTRAST = 0.15
 WIN_S = 8.0
 HOP_S = 0.5
@@ -132,7 +146,7 @@ def bpm_grid(*, bpm_range: tuple[float, float] = BPM_RANGE,
 
 
 def tempogram(env: np.ndarray, *, frame_rate: float, bpm: np.ndarray, win_s: float = WIN_S,
-              hop_s: float = HOP_S) -> tuple[np.ndarray, np.ndarray]:
+              hop_s: float = HOP_S) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Windowed ACF x DFT tempogram on a BPM grid.
 
     Parameters
@@ -236,24 +250,25 @@ def choose_tactus(profile: np.ndarray, bpm: np.ndarray) -> tuple[float, float, b
     peaks = np.nonzero((p == maximum_filter1d(p, size=5)) & (p > 0.05))[0]
     peaks = peaks[(bpm[peaks] >= TACTUS_RANGE[0]) & (bpm[peaks] <= TACTUS_RANGE[1])]
     if peaks.size == 0:
-        i = int(np.argmax(p))
-        return float(bpm[i]), float(p[i]), False
-    best, best_score, best_tern = peaks[0], -np.inf, False
+        top = int(np.argmax(p))
+        return float(bpm[top]), float(p[top]), False
+    best, best_score, best_tern = int(peaks[0]), -np.inf, False
     for i in peaks:
         b = bpm[i]
         dbl, trip = _at(p, bpm, 2 * b), _at(p, bpm, 3 * b)
         sub = max(dbl, trip)
         sup = max(_at(p, bpm, b / 2), _at(p, bpm, b / 3))
-        if b / 2 < TACTUS_RANGE[0] and dbl >= trip:
+        if b / 2 < TACTUS_RANGE[0] and (dbl >= trip or p[i] >= 0.9):
             # bar-level periods beyond 1.5 s are poorly measured in 8 s
-            # windows: their absence is no evidence against a slow tactus
-            # with a binary subdivision (a slow ternary one is the bar of a
-            # fast 3/4 as often as a 6/8 beat, so it gets no such benefit)
+            # windows: their absence is no evidence against a slow tactus.
+            # A slow level divided in three is the beat of a 6/8 as often as
+            # the bar of a fast 3/4; it gets the benefit only when it is the
+            # most salient periodicity (the 6/8 reading; see Known limits)
             sup = max(sup, SLOW_SUP_NEUTRAL)
         score = (np.log(p[i] + _EPS) + METRICAL_WEIGHT * np.log(sub + _EPS)
                  + METRICAL_WEIGHT * np.log(sup + _EPS) + _log_prior(np.array([b]))[0])
         if score > best_score:
-            best, best_score, best_tern = i, score, trip > dbl
+            best, best_score, best_tern = int(i), score, trip > dbl
     return float(bpm[best]), float(p[best]), bool(best_tern)
 
 
@@ -426,11 +441,14 @@ class MeterEstimate:
     score: float
 
 
-def _bar_viterbi(d: np.ndarray, m: int, *, jump_cost: float = 4.0) -> tuple[np.ndarray, float]:
-    """Positions in a bar of length ``m`` for each beat; score = sum of downbeat evidence."""
-    nb = d.size
-    # emission: +d at position 0, -d/(m-1) elsewhere (zero-mean over a bar)
-    emit = np.where(np.arange(m)[None, :] == 0, d[:, None], -d[:, None] / max(m - 1, 1))
+_DOWNBEAT_WEIGHTS = np.array([1.0, 1.5, 0.5])
+"""Weights of (low-band onset, sustained-spectrum change, accent) in the downbeat score."""
+
+
+def _viterbi_positions(emit: np.ndarray, *, jump_cost: float) -> np.ndarray:
+    """Bar positions maximising ``sum emit[k, pos_k]`` with pos advancing by one per beat
+    (mod m) except at jumps, each costing ``jump_cost``."""
+    nb, m = emit.shape
     nxt = (np.arange(m) + 1) % m
     trans = np.full((m, m), -jump_cost)
     trans[np.arange(m), nxt] = 0.0
@@ -444,34 +462,67 @@ def _bar_viterbi(d: np.ndarray, m: int, *, jump_cost: float = 4.0) -> tuple[np.n
     pos[-1] = int(np.argmax(score))
     for k in range(nb - 1, 0, -1):
         pos[k - 1] = back[k, pos[k]]
-    return pos, float(score.max())
+    return pos
+
+
+def _position_means(feats: np.ndarray, pos: np.ndarray, m: int) -> np.ndarray:
+    mu = np.zeros((m, feats.shape[1]))
+    for p in range(m):
+        sel = pos == p
+        if sel.any():
+            mu[p] = feats[sel].mean(axis=0)
+    return mu
 
 
 def _position_loglik(feats: np.ndarray, pos: np.ndarray, m: int) -> float:
     """Gaussian log-likelihood of ``feats`` with one mean per bar position (shared variance)."""
-    resid = feats.copy()
-    for p in range(m):
-        sel = pos == p
-        if sel.any():
-            resid[sel] -= feats[sel].mean(axis=0)
+    resid = feats - _position_means(feats, pos, m)[pos]
     var = np.maximum(resid.var(axis=0), 1e-3)
     return float(-0.5 * feats.shape[0] * np.log(var).sum())
 
 
-def estimate_meter(feats: np.ndarray) -> MeterEstimate:
+def _bar_positions(feats: np.ndarray, m: int, *, n_iter: int = 2) -> np.ndarray:
+    """Bar position of each beat for a bar of ``m`` beats, 0 = downbeat.
+
+    Starts from a fixed phase, then alternates per-position Gaussian means and
+    a Viterbi over positions (rare phase jumps allowed, e.g. a dropped beat);
+    finally the position whose mean looks most like a downbeat becomes 0.
+    """
+    nb = feats.shape[0]
+    pos = np.arange(nb) % m
+    jump = 2.0 * np.log(nb)
+    for _ in range(n_iter):
+        mu = _position_means(feats, pos, m)
+        var = np.maximum((feats - mu[pos]).var(axis=0), 1e-3)
+        emit = -0.5 * (((feats[:, None, :] - mu[None, :, :]) ** 2) / var).sum(axis=2)
+        pos = _viterbi_positions(emit, jump_cost=jump)
+    mu = _position_means(feats, pos, m)
+    first = int(np.argmax(mu @ _DOWNBEAT_WEIGHTS))
+    return (pos - first) % m
+
+
+def estimate_meter(feats: np.ndarray, *, ternary: bool = False) -> MeterEstimate:
     """Bar length (2, 3 or 4 beats) and downbeats from per-beat evidence.
 
-    For each bar length, a Viterbi over bar positions (with rare phase jumps)
-    places the downbeats where the combined evidence peaks; the bar lengths are
-    then compared by the Bayesian information criterion of a model with one
-    mean feature vector per bar position (Gouyon & Herrera's periodicity idea
-    [5]_ in likelihood form). A 4-beat bar nests a 2-beat one, so 4 is chosen
-    over 2 only when beats 1 and 3 really differ.
+    For each bar length ``m`` the beats get bar positions from a model with
+    one mean feature vector per position (fitted by alternating means and a
+    Viterbi that allows rare phase jumps); the position whose mean scores
+    highest as a downbeat (weights :data:`_DOWNBEAT_WEIGHTS`) is the
+    downbeat. 3 against 2/4 beats is decided by the Bayesian information
+    criterion of these models (Gouyon & Herrera's periodicity idea [5]_ in
+    likelihood form). A 4-beat bar nests a 2-beat one, so 4 against 2 is
+    decided by the bar's accent shape: 2 only when beat 3 is nearly as strong
+    as the downbeat, ``(d1 - d3) / (d1 - (d2 + d4) / 2) < HALF_BAR_RATIO``
+    (4/4 is far more common than 2/4, and a 4/4 bar with a strong beat 3 is
+    the rule in pop). With a ternary subdivision the bar has 2 (6/8) or 3
+    beats.
 
     Parameters
     ----------
     feats : np.ndarray [shape=(n_beats, n_features)]
         From :func:`beat_features`.
+    ternary : bool
+        The beat divides in three: the bar has 2 (6/8) or 3 (9/8) beats.
 
     Returns
     -------
@@ -480,23 +531,22 @@ def estimate_meter(feats: np.ndarray) -> MeterEstimate:
     nb = feats.shape[0]
     if nb < 8:
         return MeterEstimate(4, np.arange(0, nb, 4), 0.0)
-    d = feats @ np.array([1.0, 1.5, 0.5])
-    d = (d - d.mean()) / (d.std() + 1e-9)
     est = {}
+    pos_m = {}
     for m in (2, 3, 4):
-        pos, _ = _bar_viterbi(d, m)
+        pos = _bar_positions(feats, m)
         ll = _position_loglik(feats, pos, m)
-        bic = -2.0 * ll + m * feats.shape[1] * np.log(nb)
-        # the number of phase jumps is a parameter too
-        bic += 2.0 * np.log(nb) * int(np.sum(pos[1:] != (pos[:-1] + 1) % m))
+        jumps = int(np.sum(pos[1:] != (pos[:-1] + 1) % m))
+        bic = -2.0 * ll + m * feats.shape[1] * np.log(nb) + 2.0 * np.log(nb) * jumps
         est[m] = MeterEstimate(m, np.nonzero(pos == 0)[0], -float(bic))
+        pos_m[m] = pos
     if est[3].score > max(est[2].score, est[4].score):
         return est[3]
-    # 2 vs 4 beats: a 4-beat bar nests a 2-beat one and any hypermetric
-    # regularity favours it in likelihood, so decide on the bar's shape instead:
-    # four beats when beat 3 is closer to the weak beats than to the downbeat
-    pos4, _ = _bar_viterbi(d, 4)
-    mu = np.array([d[pos4 == p].mean() if np.any(pos4 == p) else 0.0 for p in range(4)])
+    if ternary:
+        return est[2]
+    d = feats @ _DOWNBEAT_WEIGHTS
+    mu = np.array([d[pos_m[4] == p].mean() if np.any(pos_m[4] == p) else 0.0
+                   for p in range(4)])
     strong = mu[0] - 0.5 * (mu[1] + mu[3])
     if strong > 0 and (mu[0] - mu[2]) / strong > HALF_BAR_RATIO:
         return est[4]
@@ -600,10 +650,11 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
     if beats.size < 4:
         return None
     feats = beat_features(beats, flux=flux, log_mel=log_mel, env=env, frame_rate=frame_rate)
-    meter = estimate_meter(feats)
+    ternary = subdivision_contrast(flux, beats) > TERNARY_CONTRAST
+    meter = estimate_meter(feats, ternary=ternary)
     m = meter.beats_per_bar
-    if subdivision_contrast(flux, beats) > TERNARY_CONTRAST:
-        meter_str = {2: "6/8", 3: "9/8", 4: "12/8"}[m]
+    if ternary:
+        meter_str = {2: "6/8", 3: "9/8"}[m]
     else:
         meter_str = f"{m}/4"
     bt = refine_beats(beats, env) / frame_rate + ONSET_DELAY_S
@@ -641,12 +692,19 @@ def refine_beats(beats: np.ndarray, env: np.ndarray) -> np.ndarray:
     return out
 
 
-def typical_bpm(beat_times: np.ndarray, *, span: int = 4) -> float:
-    """60 / the median beat interval, measured over spans of ``span`` beats.
+def typical_bpm(beat_times: np.ndarray, *, span: int = 4, tolerance: float = 0.04) -> float:
+    """The tempo held for the longest total time (BPM).
 
-    Spans that contain an interval more than 40 % away from the median interval
-    (a gap, a missed beat) are left out; measuring over several beats divides
-    the frame quantisation of each beat by ``span``.
+    Local tempi are measured over spans of ``span`` beats (which divides the
+    frame quantisation of each beat by ``span``); spans containing an interval
+    more than 40 % away from the median interval (a gap, a missed beat) are
+    left out. Each span votes with its duration for the tempi within
+    ``tolerance`` (relative) of its own; the most-voted tempo wins and is
+    refined as the duration-weighted median of the spans near it. When no
+    tempo holds ``MAIN_TEMPO_SHARE`` of the time (rubato, long ramps), the
+    duration-weighted median of all spans is returned. For a steady piece
+    this is the median tempo; after a step change, the tempo of the longer
+    part.
     """
     t = np.asarray(beat_times, dtype=np.float64)
     ibi = np.diff(t)
@@ -659,7 +717,18 @@ def typical_bpm(beat_times: np.ndarray, *, span: int = 4) -> float:
     good = np.convolve(ok.astype(int), np.ones(k, dtype=int), mode="valid") == k
     if not np.any(good):
         return float(60.0 / med)
-    return float(60.0 / np.median(spans[good]))
+    lt = np.log(spans[good])
+    w = spans[good]
+    near = np.abs(lt[:, None] - lt[None, :]) <= np.log1p(tolerance)
+    votes = near @ w
+    mode = int(np.argmax(votes))
+    sel = near[mode]
+    if votes[mode] < MAIN_TEMPO_SHARE * w.sum():
+        sel = np.ones_like(sel)  # no tempo dominates (rubato, long ramps): the median
+    order = np.argsort(lt[sel])
+    cw = np.cumsum(w[sel][order])
+    centre = lt[sel][order][int(np.searchsorted(cw, 0.5 * cw[-1]))]
+    return float(60.0 / np.exp(centre))
 
 
 def _active_frames(log_mel: np.ndarray, *, frame_rate: float, below_db: float = 60.0) -> np.ndarray:

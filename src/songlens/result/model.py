@@ -39,7 +39,7 @@ class Track:
 class Tempo:
     """Tempo, beats and meter (see :mod:`songlens.analysis.rhythm`).
 
-    ``bpm`` is the typical tempo (60 / median inter-beat interval); ``curve``
+    ``bpm`` is the tempo held for the longest total time; ``curve``
     holds ``(time, bpm)`` at each beat; ``meter`` is a time signature such as
     ``"4/4"``, ``"3/4"`` or ``"6/8"`` (beats are dotted quarters in 6/8);
     ``confidence`` in [0, 1] is the salience of the detected pulse.
