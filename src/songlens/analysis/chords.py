@@ -10,11 +10,14 @@ Conventions
   chord scores the cosine between the treble chroma and its binary template,
   plus ``BASS_WEIGHT`` times the bass chroma's agreement with it (the share
   of bass on the root counts 1, on another chord tone 0.4 (inversions,
-  walking bass), on a foreign note -0.3), minus a small per-quality prior
+  walking bass), on a foreign note -0.3; shares are taken of the bass total
+  or of half the treble total, whichever is larger, so a faint bass counts
+  little), minus a small per-quality prior
   penalty that makes triads the default (a seventh, a suspension or a
-  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` on
-  sounding frames, above what a flat (noise-like) chroma gives a triad (0.5
-  plus the bass term), and wins outright on frames more than 45 dB below the
+  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` = 0.6
+  on sounding frames: above what a flat, noise-like chroma (0.5) or a single
+  note without bass (0.58) gives a triad, so noise, drums and a lone melody
+  line are no chord. It wins outright on frames more than 45 dB below the
   track's loud level. A Viterbi pass maximises the summed
   score minus ``SWITCH_COST`` per chord change (an HMM with a uniform
   self-transition). With ``beats`` the frame scores are summed per beat,
@@ -86,7 +89,7 @@ _PRIOR = {"maj": 0.0, "min": 0.0, "7": 0.04, "maj7": 0.04, "min7": 0.04, "dim": 
           "hdim7": 0.06, "sus4": 0.10, "sus2": 0.11}
 
 BASS_WEIGHT = 0.3
-N_SCORE = 0.5
+N_SCORE = 0.6
 SWITCH_COST = 1.5
 BEAT_SWITCH_COST = 1.0
 TENSION_STEP = 0.5
@@ -107,6 +110,7 @@ _LOWER = {"min", "min7", "dim", "hdim7"}
 _BASS_INTERVAL = {1: "b2", 2: "2", 3: "b3", 4: "3", 5: "4", 6: "b5", 7: "5", 8: "b6", 9: "6",
                   10: "b7", 11: "7"}
 _BASS_SHARE_MIN = 0.25
+_BASS_FLOOR = 0.5
 _SUFFIX = {"maj": "", "min": "", "7": "7", "maj7": "maj7", "min7": "7", "dim": "°",
            "hdim7": "ø7", "sus4": "sus4", "sus2": "sus2"}
 # interval-class dissonance weights, index = interval class 0..6
@@ -152,7 +156,8 @@ def _frame_scores(pitch: PitchFeatures) -> np.ndarray:
     bs = pitch.bass.astype(np.float64)
     tn = np.linalg.norm(tr, axis=1, keepdims=True)
     trn = np.divide(tr, tn, out=np.zeros_like(tr), where=tn > 0)
-    bsum = bs.sum(axis=1, keepdims=True)
+    # bass shares, damped when the bass is weak next to the treble
+    bsum = np.maximum(bs.sum(axis=1, keepdims=True), _BASS_FLOOR * tr.sum(axis=1, keepdims=True))
     bshare = np.divide(bs, bsum, out=np.zeros_like(bs), where=bsum > 0)
     sc = trn @ _TEMPLATES.T - _PRIOR_SCALE * _PRIORS + BASS_WEIGHT * (bshare @ _BASS_TEMPLATES.T)
     silent = (pitch.level_db < _SILENT_DB) | (tn[:, 0] <= 0)
@@ -321,7 +326,7 @@ def _bass_notes(pitch: PitchFeatures,
             continue
         sel = (times >= s) & (times < e)
         b = pitch.bass[sel].sum(axis=0) if np.any(sel) else np.zeros(12)
-        tot = float(b.sum())
+        tot = max(float(b.sum()), _BASS_FLOOR * float(pitch.treble[sel].sum()))
         pc = int(np.argmax(b))
         tones = {(r + i) % 12 for i in QUALITIES[q]}
         if (tot > 0 and pc != r and pc in tones and b[pc] >= _BASS_SHARE_MIN * tot
