@@ -34,24 +34,29 @@ def note(midi: float, dur: float, *, sr: int, rng: np.random.Generator, a4: floa
     return gain * x * env
 
 
-def chord_tones(root: int, quality: str) -> list[int]:
-    """MIDI notes of a close voicing around middle C plus a bass root."""
+def chord_tones(root: int, quality: str, bass_iv: int = 0) -> list[int]:
+    """MIDI notes of a close voicing around middle C plus a bass note.
+
+    The bass is the root, or ``bass_iv`` semitones above it (an inversion).
+    """
     ivs = QUALITY_INTERVALS[quality]
     base = 55 + (root - 55) % 12  # root between G3 and F#4
-    return [36 + root % 12] + [base + i for i in ivs]
+    return [36 + (root + bass_iv) % 12] + [base + i for i in ivs]
 
 
-def chord_sequence(chords: list[tuple[int, str, float]], *, sr: int, rng: np.random.Generator,
+def chord_sequence(chords: list[tuple], *, sr: int, rng: np.random.Generator,
                    a4: float = 440.0, restrike: float | None = None,
                    noise_db: float = -60.0) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
-    """Audio of ``(root, quality, seconds)`` chords (root -1 = silence) and its Harte truth.
+    """Audio of ``(root, quality, seconds[, bass interval])`` chords and their Harte truth.
+
+    Root -1 is silence; the truth labels carry no bass.
 
     ``restrike``: re-attack the chord every this many seconds (None: once).
     """
     parts = []
     truth = []
     t = 0.0
-    for root, q, dur in chords:
+    for root, q, dur, *inv in chords:
         n = int(round(dur * sr))
         x = np.zeros(n)
         if root >= 0:
@@ -60,7 +65,7 @@ def chord_sequence(chords: list[tuple[int, str, float]], *, sr: int, rng: np.ran
             while k < dur - 1e-9:
                 seg = min(step, dur - k)
                 i0 = int(round(k * sr))
-                for m in chord_tones(root, q):
+                for m in chord_tones(root, q, inv[0] if inv else 0):
                     y = note(m, seg, sr=sr, rng=rng, a4=a4, gain=0.12 if m < 48 else 0.08)
                     x[i0:i0 + y.size] += y[:n - i0]
                 k += step

@@ -120,6 +120,30 @@ def test_roman_numerals(root, quality, tonic, mode, expected):
     assert roman_numeral(root, quality, tonic=tonic, mode=mode) == expected
 
 
+@pytest.mark.parametrize("root,quality,bass,tonic,expected", [
+    (0, "maj", 4, 0, "I6"), (0, "maj", 7, 0, "I64"), (7, "7", 11, 0, "V65"),
+    (7, "7", 2, 0, "V43"), (7, "7", 5, 0, "V42"), (11, "dim", 2, 0, "vii°6"),
+    (7, "maj", 3, 0, "V"),  # a foreign bass note is no inversion
+])
+def test_inversion_figures(root, quality, bass, tonic, expected):
+    assert roman_numeral(root, quality, tonic=tonic, mode="major", bass=bass) == expected
+
+
+def test_inversions_are_heard(rng):
+    # C - G/B - Am - C/E - F - G7/F - C, two seconds each
+    spec = [(0, "maj", 2.0), (7, "maj", 2.0, 4), (9, "min", 2.0), (0, "maj", 2.0, 4),
+            (5, "maj", 2.0), (7, "7", 2.0, 10), (0, "maj", 3.0)]
+    y, truth = chord_sequence(spec, sr=SR, rng=rng)
+    pf = pitch_features(y, sr=SR)
+    key = Key(label="C major", tonic="C", mode="major", confidence=1.0,
+              segments=[KeySegment(0.0, 15.0, "C major")])
+    chords, _ = analyze_chords(pf, key=key, duration=15.0)
+    got = [c.roman for c in chords if c.roman is not None]
+    assert got == ["I", "V6", "vi", "I6", "IV", "V42", "I"]
+    assert [c.label for c in chords if c.label != "N"] == [
+        "C:maj", "G:maj/3", "A:min", "C:maj/3", "F:maj", "G:7/b7", "C:maj"]
+
+
 def test_roman_numeral_of_no_chord_and_bad_input():
     assert roman_numeral(-1, "N", tonic=0, mode="major") is None
     with pytest.raises(ParameterError):

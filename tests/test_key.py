@@ -121,6 +121,14 @@ def test_key_without_decoded_chords_uses_chroma_only(rng):
     assert analyze_key(pf).label == "F major"
 
 
+def test_noise_has_no_key_and_no_chords(rng):
+    y = (0.1 * rng.standard_normal(6 * SR)).astype(np.float32)
+    pf = pitch_features(y, sr=SR)
+    segs = decode_chords(pf, duration=6.0)
+    assert [q for *_, q in segs] == ["N"]
+    assert analyze_key(pf, chords=segs) is None
+
+
 def test_silence_has_no_key():
     pf = pitch_features(np.zeros(4 * SR, dtype=np.float32), sr=SR)
     assert analyze_key(pf) is None

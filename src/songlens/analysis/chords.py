@@ -10,16 +10,25 @@ Conventions
   chord scores the cosine between the treble chroma and its binary template,
   plus ``BASS_WEIGHT`` times the bass chroma's agreement with it (the share
   of bass on the root counts 1, on another chord tone 0.4 (inversions,
-  walking bass), on a foreign note -0.3), minus a small per-quality prior
+  walking bass), on a foreign note -0.3; shares are taken of the bass total
+  or of half the treble total, whichever is larger, so a faint bass counts
+  little), minus a small per-quality prior
   penalty that makes triads the default (a seventh, a suspension or a
-  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` on
-  sounding frames, above what a flat (noise-like) chroma gives a triad (0.5
-  plus the bass term), and wins outright on frames more than 45 dB below the
+  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` = 0.6
+  on sounding frames: above what a flat, noise-like chroma (0.5) or a single
+  note without bass (0.58) gives a triad, so noise, drums and a lone melody
+  line are no chord. It wins outright on frames more than 45 dB below the
   track's loud level. A Viterbi pass maximises the summed
   score minus ``SWITCH_COST`` per chord change (an HMM with a uniform
   self-transition). With ``beats`` the frame scores are summed per beat,
   chords change only on beats, and a change costs ``BEAT_SWITCH_COST`` (the
   beat grid already smooths).
+* Inversions: the bass chroma summed over a chord names its bass note when
+  one pitch class holds at least 25 % of it, is a chord tone other than the
+  root and is at least 1.5 times as strong as the root; the label then carries
+  the Harte bass interval (``"C:maj/3"``) and the numeral the figure
+  (``I6``, ``I64``, ``V65``, ``V43``, ``V42``). mir_eval's majmin and sevenths
+  scores ignore the bass.
 * Roman numerals are relative to the *local* key (the key segment holding the
   chord's midpoint): upper case for major, dominant-seventh and suspended
   chords, lower case for minor, diminished and half-diminished ones; ``°``
@@ -80,7 +89,7 @@ _PRIOR = {"maj": 0.0, "min": 0.0, "7": 0.04, "maj7": 0.04, "min7": 0.04, "dim": 
           "hdim7": 0.06, "sus4": 0.10, "sus2": 0.11}
 
 BASS_WEIGHT = 0.3
-N_SCORE = 0.5
+N_SCORE = 0.6
 SWITCH_COST = 1.5
 BEAT_SWITCH_COST = 1.0
 TENSION_STEP = 0.5
@@ -98,6 +107,10 @@ _MAJOR_DEGREES = {0: ("", 0), 1: ("b", 1), 2: ("", 1), 3: ("b", 2), 4: ("", 2), 
 _MINOR_DEGREES = {0: ("", 0), 1: ("b", 1), 2: ("", 1), 3: ("", 2), 4: ("#", 2), 5: ("", 3),
                   6: ("#", 3), 7: ("", 4), 8: ("", 5), 9: ("#", 5), 10: ("", 6), 11: ("#", 6)}
 _LOWER = {"min", "min7", "dim", "hdim7"}
+_BASS_INTERVAL = {1: "b2", 2: "2", 3: "b3", 4: "3", 5: "4", 6: "b5", 7: "5", 8: "b6", 9: "6",
+                  10: "b7", 11: "7"}
+_BASS_SHARE_MIN = 0.25
+_BASS_FLOOR = 0.5
 _SUFFIX = {"maj": "", "min": "", "7": "7", "maj7": "maj7", "min7": "7", "dim": "°",
            "hdim7": "ø7", "sus4": "sus4", "sus2": "sus2"}
 # interval-class dissonance weights, index = interval class 0..6
@@ -143,7 +156,8 @@ def _frame_scores(pitch: PitchFeatures) -> np.ndarray:
     bs = pitch.bass.astype(np.float64)
     tn = np.linalg.norm(tr, axis=1, keepdims=True)
     trn = np.divide(tr, tn, out=np.zeros_like(tr), where=tn > 0)
-    bsum = bs.sum(axis=1, keepdims=True)
+    # bass shares, damped when the bass is weak next to the treble
+    bsum = np.maximum(bs.sum(axis=1, keepdims=True), _BASS_FLOOR * tr.sum(axis=1, keepdims=True))
     bshare = np.divide(bs, bsum, out=np.zeros_like(bs), where=bsum > 0)
     sc = trn @ _TEMPLATES.T - _PRIOR_SCALE * _PRIORS + BASS_WEIGHT * (bshare @ _BASS_TEMPLATES.T)
     silent = (pitch.level_db < _SILENT_DB) | (tn[:, 0] <= 0)
@@ -234,15 +248,24 @@ def _key_of(label: str) -> tuple[int, str]:
     return (k % 12, "major" if k < 12 else "minor")
 
 
-def chord_label(root: int, quality: str, *, tonic: int = 0, mode: str = "major") -> str:
-    """Harte label, the root spelt for the key (flats in flat keys)."""
+def chord_label(root: int, quality: str, *, tonic: int = 0, mode: str = "major",
+                bass: int | None = None) -> str:
+    """Harte label, the root spelt for the key (flats in flat keys).
+
+    ``bass`` (a pitch class) other than the root adds the Harte bass interval,
+    e.g. ``"C:maj/3"`` for C major over E.
+    """
     if quality == "N" or root < 0:
         return "N"
     flats = tonic in (_FLAT_TONICS_MAJOR if mode == "major" else _FLAT_TONICS_MINOR)
-    return f"{(_FLAT if flats else _SHARP)[root % 12]}:{quality}"
+    label = f"{(_FLAT if flats else _SHARP)[root % 12]}:{quality}"
+    if bass is not None and bass % 12 != root % 12:
+        label += "/" + _BASS_INTERVAL[(bass - root) % 12]
+    return label
 
 
-def roman_numeral(root: int, quality: str, *, tonic: int, mode: str) -> str | None:
+def roman_numeral(root: int, quality: str, *, tonic: int, mode: str,
+                  bass: int | None = None) -> str | None:
     """Roman numeral of a chord in a key (see module conventions); ``None`` for N.
 
     Parameters
@@ -254,6 +277,10 @@ def roman_numeral(root: int, quality: str, *, tonic: int, mode: str) -> str | No
     tonic : int
         Pitch class of the key's tonic.
     mode : {"major", "minor"}
+    bass : int, optional
+        Pitch class in the bass. A chord tone other than the root gives the
+        inversion figure: ``6`` / ``64`` for triads, ``65`` / ``43`` / ``42``
+        for seventh chords (``V65``, ``vii°6``, ``iiø43``).
 
     Returns
     -------
@@ -272,7 +299,42 @@ def roman_numeral(root: int, quality: str, *, tonic: int, mode: str) -> str | No
     num = _NUMERALS[deg]
     if quality in _LOWER:
         num = num.lower()
-    return f"{acc}{num}{_SUFFIX[quality]}"
+    suffix = _SUFFIX[quality]
+    ivs = QUALITIES[quality]
+    if bass is not None and not quality.startswith("sus") and (bass - root) % 12 in ivs[1:]:
+        pos = ivs.index((bass - root) % 12)
+        if len(ivs) == 3:
+            suffix += ("6", "64")[pos - 1]
+        else:
+            suffix = suffix[:-1] + ("65", "43", "42")[pos - 1]
+    return f"{acc}{num}{suffix}"
+
+
+def _bass_notes(pitch: PitchFeatures,
+                chords: Sequence[tuple[float, float, int, str]]) -> list[int | None]:
+    """The bass pitch class of each chord when it is a clear inversion, else None.
+
+    The bass chroma is summed over the chord; its strongest pitch class must
+    hold ``_BASS_SHARE_MIN`` of it, be a chord tone other than the root, and
+    be at least 1.5 times as strong as the root.
+    """
+    out: list[int | None] = []
+    times = pitch.times
+    for s, e, r, q in chords:
+        if q == "N" or r < 0 or q.startswith("sus"):
+            out.append(None)
+            continue
+        sel = (times >= s) & (times < e)
+        b = pitch.bass[sel].sum(axis=0) if np.any(sel) else np.zeros(12)
+        tot = max(float(b.sum()), _BASS_FLOOR * float(pitch.treble[sel].sum()))
+        pc = int(np.argmax(b))
+        tones = {(r + i) % 12 for i in QUALITIES[q]}
+        if (tot > 0 and pc != r and pc in tones and b[pc] >= _BASS_SHARE_MIN * tot
+                and b[pc] >= 1.5 * b[r]):
+            out.append(pc)
+        else:
+            out.append(None)
+    return out
 
 
 def _local_keys(key: Key | None, times: np.ndarray) -> list[tuple[int, str] | None]:
@@ -525,13 +587,14 @@ def analyze_chords(pitch: PitchFeatures, *, key: Key | None,
         pitch, beats=beats, duration=duration, switch_cost=switch_cost)
     mids = np.array([(s + e) / 2 for s, e, _, _ in segs])
     keys = _local_keys(key, mids)
+    basses = _bass_notes(pitch, segs)
     out: list[Chord] = []
     numerals: list[str] = []
-    for (s, e, r, q), k in zip(segs, keys, strict=True):
+    for (s, e, r, q), k, b in zip(segs, keys, basses, strict=True):
         tonic, mode = k if k is not None else (0, "major")
-        roman = roman_numeral(r, q, tonic=tonic, mode=mode) if k is not None else None
+        roman = roman_numeral(r, q, tonic=tonic, mode=mode, bass=b) if k is not None else None
         out.append(Chord(start=round(s, 3), end=round(e, 3),
-                         label=chord_label(r, q, tonic=tonic, mode=mode), roman=roman))
+                         label=chord_label(r, q, tonic=tonic, mode=mode, bass=b), roman=roman))
         if roman is not None:
             numerals.append(roman)
     harmony = Harmony()

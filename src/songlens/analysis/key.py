@@ -384,7 +384,8 @@ def analyze_key(pitch: PitchFeatures, *,
     Returns
     -------
     Key or None
-        ``None`` when nothing sounds (silence, noise without pitch).
+        ``None`` when nothing sounds, or when ``chords`` are given and none
+        of them is a chord (noise, drums, a lone melody line).
 
     Raises
     ------
@@ -393,6 +394,8 @@ def analyze_key(pitch: PitchFeatures, *,
     """
     if not min_segment_seconds > 0:
         raise ParameterError(f"min_segment_seconds must be > 0, got {min_segment_seconds}")
+    if chords is not None and not any(c[3] != "N" and c[2] >= 0 for c in chords):
+        return None  # no harmony was heard: noise, drums, speech or silence
     ev = _evidence(pitch)
     sounding = (pitch.level_db > _SOUNDING_DB) & (ev.sum(axis=1) > 0)
     if ev.shape[0] == 0 or not np.any(sounding):
