@@ -15,8 +15,8 @@ b. silence, climax and build-up accuracy on rendered pieces with planned truth
 c. speed on a 4-minute 44.1 kHz stereo track (FLAC, WAV, MP3): the ``songlens``
    CLI against Essentia and librosa run in the peer venv, plus the in-process
    ``songlens.analyze`` time and a profile;
-d. peak memory of ``songlens analyze`` on a 3-hour 44.1 kHz stereo file
-   (skipped by ``--quick``).
+d. peak memory of ``songlens analyze`` on 1-hour and 3-hour 44.1 kHz stereo
+   files (``--hours``; skipped by ``--quick``).
 
 Conventions
 -----------
@@ -33,6 +33,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -392,9 +393,12 @@ def speed_section(workdir: Path, peer_python: str | None, repeat: int) -> tuple[
         res[f"cli_{ext}"] = sl.wall
         res[f"cli_rss_{ext}"] = sl.max_rss_mib
         res[f"cli_cpu_{ext}"] = sl.cpu
+        lo = json.loads(out_json.read_text()).get("loudness", {})
         rows.append([ext, "songlens analyze (CLI, all facets + JSON)", f"{sl.wall:.2f}",
                      f"{SPEED_SECONDS / sl.wall:.0f}x", fmt(sl.cpu, ".2f"),
-                     fmt(sl.max_rss_mib, ".0f"), "1.00", "1.00", ""])
+                     fmt(sl.max_rss_mib, ".0f"), "1.00", "1.00",
+                     f"it reads {fmt(lo.get('integrated_lufs'))} LUFS, LRA "
+                     f"{fmt(lo.get('range_lu'))}"])
         ip = run_timed([py, str(probes / "songlens_inproc.py"), str(f), str(out_json),
                         "--repeat", str(repeat + 1)], env=env)
         if ip.returncode != 0:
@@ -517,40 +521,61 @@ def write_long_file(path: Path, *, hours: float, sr: int = SR, seed: int = 3) ->
     return {"samples": n_total, "rests": n_rests, "size": path.stat().st_size}
 
 
-def memory_section(workdir: Path, *, hours: float, fmt_ext: str) -> tuple[str, dict]:
+def memory_section(workdir: Path, *, hours: list[float], fmt_ext: str) -> tuple[str, dict]:
+    """Peak RSS of the CLI on generated files of each length in ``hours``."""
     py = sys.executable
     env = songlens_env()
-    path = workdir / f"long{hours:g}h.{fmt_ext}"
-    t = time.perf_counter()
-    info = write_long_file(path, hours=hours)
-    t_gen = time.perf_counter() - t
-    out_json = workdir / "long.json"
-    r = run_timed([py, "-m", "songlens", "analyze", str(path), "--json", str(out_json),
-                   "--no-progress"], env=env)
-    if r.returncode != 0:
-        raise RuntimeError(f"songlens analyze failed on the long file:\n{r.stderr[-3000:]}")
-    doc = json.loads(out_json.read_text())
-    dur = hours * 3600
-    res = {"rss_mib": r.max_rss_mib, "wall": r.wall, "json_mib": out_json.stat().st_size / 2**20,
-           "file_mib": info["size"] / 2**20, "gen_s": t_gen,
-           "silences": len(doc.get("silences", [])), "rests": info["rests"],
-           "lufs": doc.get("loudness", {}).get("integrated_lufs")}
-    ok = r.max_rss_mib is not None and r.max_rss_mib < RSS_LIMIT_MIB
-    rows = [[f"{hours:g} h, 44.1 kHz stereo, 16-bit {fmt_ext.upper()} "
-             f"({res['file_mib']:.0f} MiB)", fmt(r.max_rss_mib, ".0f"),
-             f"{RSS_LIMIT_MIB:.0f}", "yes" if ok else "**NO**", f"{r.wall:.1f}",
-             f"{dur / r.wall:.0f}x", f"{res['json_mib']:.1f}"]]
-    text = "\n\n".join([
-        "`songlens analyze FILE --json OUT` (CLI, one fresh process) on a generated "
-        "file: a 220 Hz tone with harmonics wandering between -30 and -10 dBFS, white "
-        "noise at -50 dBFS and a 4 s rest (-90 dBFS noise) every 10 min, streamed to "
-        f"disk block by block (written in {t_gen:.0f} s, deleted afterwards).",
+    rows, sanity, res = [], [], {}
+    gen_total = 0.0
+    for h in sorted(hours):
+        path = workdir / f"long{h:g}h.{fmt_ext}"
+        t = time.perf_counter()
+        info = write_long_file(path, hours=h)
+        gen_total += time.perf_counter() - t
+        out_json = workdir / "long.json"
+        r = run_timed([py, "-m", "songlens", "analyze", str(path), "--json", str(out_json),
+                       "--no-progress"], env=env)
+        size = path.stat().st_size / 2**20
+        path.unlink()
+        if r.returncode != 0:
+            raise RuntimeError(f"songlens analyze failed on the {h:g} h file:\n"
+                               f"{r.stderr[-3000:]}")
+        doc = json.loads(out_json.read_text())
+        dur = h * 3600
+        res[f"{h:g}h"] = {"rss_mib": r.max_rss_mib, "wall": r.wall, "cpu": r.cpu,
+                          "json_mib": out_json.stat().st_size / 2**20, "file_mib": size,
+                          "silences": len(doc.get("silences", [])), "rests": info["rests"],
+                          "lufs": doc.get("loudness", {}).get("integrated_lufs")}
+        ok = r.max_rss_mib is not None and r.max_rss_mib < RSS_LIMIT_MIB
+        rows.append([f"{h:g} h, 44.1 kHz stereo, 16-bit {fmt_ext.upper()} ({size:.0f} MiB)",
+                     fmt(r.max_rss_mib, ".0f"), f"{RSS_LIMIT_MIB:.0f}",
+                     "yes" if ok else "**NO**", f"{r.wall:.1f}", f"{dur / r.wall:.0f}x",
+                     fmt(r.cpu, ".1f"), f"{res[f'{h:g}h']['json_mib']:.1f}"])
+        sanity.append(f"{h:g} h: {res[f'{h:g}h']['silences']} silences found for "
+                      f"{info['rests']} planned rests, integrated loudness "
+                      f"{fmt(res[f'{h:g}h']['lufs'], '.2f')} LUFS")
+    parts = [
+        "`songlens analyze FILE --json OUT` (CLI, one fresh process per file) on generated "
+        "files: a 220 Hz tone with harmonics wandering between -30 and -10 dBFS, white "
+        "noise at -50 dBFS and a 4 s rest (-90 dBFS noise) at the end of every 10 min, "
+        f"streamed to disk block by block (written in {gen_total:.0f} s in all, each "
+        "deleted after its run).",
         table(["file", "peak RSS MiB", "limit MiB (1.5 GB)", "within limit", "wall s",
-               "x-realtime", "JSON MiB"], rows),
-        f"Sanity: {res['silences']} silences found for {info['rests']} planned rests; "
-        f"integrated loudness {fmt(res['lufs'], '.2f')} LUFS.",
-    ])
-    return text, res
+               "x-realtime", "CPU s", "JSON MiB"], rows),
+        "Sanity: " + "; ".join(sanity) + ".",
+    ]
+    hs = sorted(h for h in hours if h >= 1.0)
+    if len(hs) >= 2:
+        a_, b_ = res[f"{hs[0]:g}h"]["rss_mib"], res[f"{hs[-1]:g}h"]["rss_mib"]
+        if a_ and b_:
+            slope = (b_ - a_) / (hs[-1] - hs[0])
+            res["mib_per_hour"] = slope
+            parts.append(f"Peak RSS grows by {slope:.0f} MiB per hour of audio between "
+                         f"{hs[0]:g} h and {hs[-1]:g} h; a straight-line extrapolation "
+                         f"reaches the 1.5 GB limit at about "
+                         f"{hs[-1] + (RSS_LIMIT_MIB - b_) / slope:.1f} h." if slope > 0 else
+                         "Peak RSS does not grow with the file length.")
+    return "\n\n".join(parts), res
 
 
 # ----------------------------------------------------------------------------
@@ -564,12 +589,13 @@ PART_TITLES = {
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--quick", action="store_true", help="skip the 3-hour memory test")
+    p.add_argument("--quick", action="store_true", help="skip the long-file memory test")
     p.add_argument("--peer-python", default=os.environ.get("PEER_PYTHON"),
                    help="python of the peer venv (essentia, librosa); default $PEER_PYTHON "
                         "or benchmarks/.venv-peers/bin/python if it exists")
     p.add_argument("--repeat", type=int, default=3, help="timing repeats (best of)")
-    p.add_argument("--hours", type=float, default=3.0, help="length of the memory test file")
+    p.add_argument("--hours", type=float, nargs="+", default=[1.0, 3.0],
+                   help="lengths of the memory test files (h); default 1 and 3")
     p.add_argument("--long-format", choices=["wav", "flac"], default="flac")
     p.add_argument("--skip", nargs="*", default=[], choices=["loudness", "arc", "speed"],
                    help="parts to skip (their sections in RESULTS.md are kept as they were)")
@@ -608,6 +634,8 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
 
     summary: dict = {}
+    # SIGTERM -> SystemExit, so that the temporary files are removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     tmp = Path(tempfile.mkdtemp(prefix="songlens-bench-"))
     try:
         for name in ("loudness", "arc", "speed", "memory"):
