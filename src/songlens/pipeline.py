@@ -222,7 +222,10 @@ def _sections(bundle: FeatureBundle, result: AnalysisResult,
             end = min(end, s.start)
     if end - start < 2.0:
         return None
-    level = 10.0 * np.log10(np.maximum(np.sum(10.0 ** (bundle.log_mel / 10.0), axis=1), 1e-10))
+    level = np.empty(bundle.log_mel.shape[0], dtype=np.float32)
+    for i in range(0, level.size, 1 << 16):  # blocks: bounded temporaries
+        power = np.sum(10.0 ** (bundle.log_mel[i:i + (1 << 16)] / 10.0), axis=1)
+        level[i:i + (1 << 16)] = 10.0 * np.log10(np.maximum(power, 1e-10))
     beats = np.asarray(result.tempo.beats) if result.tempo is not None else None
     return analyze_sections([mfcc_from_log_mel(bundle.log_mel), np.log1p(bundle.chroma)],
                             frame_rate=config.signal.frame_rate, span=(start, end),

@@ -68,7 +68,12 @@ def mfcc_from_log_mel(log_mel: np.ndarray, *, n_coef: int = 20) -> np.ndarray:
 
     if log_mel.ndim != 2:
         raise ParameterError("log_mel must be 2-D (n_frames, n_mels)")
-    return dct(log_mel, type=2, norm="ortho", axis=1)[:, 1:n_coef]
+    out = np.empty((log_mel.shape[0], max(0, min(n_coef, log_mel.shape[1]) - 1)), np.float32)
+    block = 1 << 16  # in blocks: no full-size float64 temporaries on long tracks
+    for s in range(0, log_mel.shape[0], block):
+        chunk = np.asarray(log_mel[s:s + block], dtype=np.float32)
+        out[s:s + block] = dct(chunk, type=2, norm="ortho", axis=1)[:, 1:n_coef]
+    return out
 
 
 def _unit_edges(n_frames: int, *, frame_rate: float, span: tuple[float, float],

@@ -85,15 +85,23 @@ def band_flux(log_mel: np.ndarray, *, lag: int = 1, max_size: int = 3, top_db: f
     out = np.zeros((n, len(bounds) - 1), dtype=np.float32)
     if n <= lag or m == 0:
         return out
-    finite = np.isfinite(x)
-    top = float(x[finite].max()) if finite.any() else 0.0
-    x = np.where(finite, np.maximum(x, top - top_db), top - top_db)
-    ref = maximum_filter1d(x, size=max_size, axis=1) if max_size > 1 else x
-    diff = np.maximum(x[lag:] - ref[:-lag], 0.0)
-    for b in range(len(bounds) - 1):
-        lo, hi = bounds[b], bounds[b + 1]
-        if hi > lo:
-            out[lag:, b] = diff[:, lo:hi].mean(axis=1)
+    top = float(np.max(x, initial=-np.inf, where=np.isfinite(x)))
+    if not np.isfinite(top):
+        top = 0.0
+    # in blocks of frames, so long tracks need no full-size temporaries
+    block = 1 << 16
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        a = max(0, s - lag)
+        xc = x[a:e]
+        xc = np.where(np.isfinite(xc), np.maximum(xc, top - top_db), top - top_db)
+        ref = maximum_filter1d(xc, size=max_size, axis=1) if max_size > 1 else xc
+        diff = np.maximum(xc[lag:] - ref[:-lag], 0.0)
+        first = a + lag
+        for b in range(len(bounds) - 1):
+            lo, hi = bounds[b], bounds[b + 1]
+            if hi > lo:
+                out[first:e, b] = diff[:, lo:hi].mean(axis=1)
     return out
 
 

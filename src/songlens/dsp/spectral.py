@@ -83,8 +83,11 @@ def onset_envelope(log_mel: np.ndarray, *, lag: int = 1) -> np.ndarray:
     """
     if log_mel.ndim != 2:
         raise ParameterError("log_mel must be 2-D (n_frames, n_mels)")
-    env = np.zeros(log_mel.shape[0], dtype=np.float32)
-    if log_mel.shape[0] > lag:
-        diff = log_mel[lag:] - log_mel[:-lag]
-        env[lag:] = np.maximum(diff, 0).mean(axis=1)
+    n = log_mel.shape[0]
+    env = np.zeros(n, dtype=np.float32)
+    block = 1 << 16  # blocks of frames: no full-size temporaries on long tracks
+    for s in range(lag, n, block):
+        e = min(n, s + block)
+        diff = log_mel[s:e] - log_mel[s - lag:e - lag]
+        env[s:e] = np.maximum(diff, 0).mean(axis=1)
     return env

@@ -152,6 +152,8 @@ class Browser:
         """Click (as a user would) the first element matching a CSS selector."""
         el = self._call("POST", self._s("/element"), {"using": "css selector", "value": css})
         eid = next(iter(el.values()))
+        # centre it first: a sticky player at the top must not cover the target
+        self.js("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});", el)
         self._call("POST", self._s(f"/element/{eid}/click"), {})
 
     def screenshot(self, *, full_page: bool = True) -> bytes:
