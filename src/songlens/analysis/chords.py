@@ -14,10 +14,10 @@ Conventions
   or of half the treble total, whichever is larger, so a faint bass counts
   little), minus a small per-quality prior
   penalty that makes triads the default (a seventh, a suspension or a
-  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` = 0.6
-  on sounding frames: above what a flat, noise-like chroma (0.5) or a single
-  note without bass (0.58) gives a triad, so noise, drums and a lone melody
-  line are no chord. It wins outright on frames more than 45 dB below the
+  diminished chord must be heard clearly). ``"N"`` scores ``N_SCORE`` = 0.5
+  on sounding frames, about what a flat, noise-like chroma gives a triad, so
+  noise and drums are no chord (a lone sustained note still reads as a chord
+  that contains it). It wins outright on frames more than 45 dB below the
   track's loud level. A Viterbi pass maximises the summed
   score minus ``SWITCH_COST`` per chord change (an HMM with a uniform
   self-transition). With ``beats`` the frame scores are summed per beat,
@@ -89,7 +89,7 @@ _PRIOR = {"maj": 0.0, "min": 0.0, "7": 0.04, "maj7": 0.04, "min7": 0.04, "dim": 
           "hdim7": 0.06, "sus4": 0.10, "sus2": 0.11}
 
 BASS_WEIGHT = 0.3
-N_SCORE = 0.6
+N_SCORE = 0.5
 SWITCH_COST = 1.5
 BEAT_SWITCH_COST = 1.0
 TENSION_STEP = 0.5
