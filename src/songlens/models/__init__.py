@@ -1,0 +1,1 @@
+"""Model weights shipped with SongLens or found in installed packages (never downloaded)."""
