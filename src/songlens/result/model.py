@@ -18,7 +18,7 @@ from typing import Any
 __all__ = [
     "Track", "Tempo", "KeySegment", "Key", "Chord", "Note", "Melody", "Instrument",
     "Loudness", "Buildup", "Climax", "Silence", "Section", "Mood", "Emotion",
-    "Production", "AnalysisResult",
+    "Production", "Descriptors", "AnalysisResult",
 ]
 
 
@@ -75,7 +75,10 @@ class Note:
 
 @dataclass
 class Melody:
+    """The lead line (``notes``) and its figures (see :mod:`songlens.analysis.melody`)."""
+
     notes: list[Note] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,14 +137,38 @@ class Section:
 class Mood:
     label: str
     score: float
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Emotion:
+    """Valence/arousal in [-1, 1]; ``curve`` rows are ``(time, valence, arousal)``."""
+
     valence: float
     arousal: float
     moods: list[Mood] = field(default_factory=list)
     curve: list[tuple[float, float, float]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    cues: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Descriptors:
+    """Spotify audio-features equivalents (see :mod:`songlens.analysis.descriptors`)."""
+
+    acousticness: float
+    danceability: float
+    energy: float
+    instrumentalness: float
+    liveness: float
+    loudness: float
+    speechiness: float
+    tempo: float
+    valence: float
+    key: int
+    mode: int
+    time_signature: int
+    duration_ms: int
 
 
 @dataclass
@@ -179,4 +206,5 @@ class AnalysisResult:
     sections: list[Section] | None = None
     emotion: Emotion | None = None
     production: Production | None = None
+    descriptors: Descriptors | None = None
     warnings: list[str] = field(default_factory=list)
