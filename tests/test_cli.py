@@ -48,10 +48,10 @@ def test_json_file_is_strict_and_complete(song, tmp_path):
     assert set(data["track"]) == {"path", "duration", "sample_rate", "channels", "title",
                                   "artist"}
     assert set(data["loudness"]) == {"integrated_lufs", "range_lu", "true_peak_dbtp", "curve"}
-    for facet in ("buildups", "silences", "production"):
+    for facet in ("buildups", "silences", "production", "emotion", "descriptors"):
         assert facet in data
-    # facets of later issues are absent, never faked
-    for facet in ("tempo", "key", "chords", "melody", "instruments", "emotion"):
+    # facets of later issues are absent, never faked (the fast profile has no melody)
+    for facet in ("tempo", "key", "chords", "melody", "instruments"):
         assert facet not in data
     assert not list(tmp_path.glob("out/.*.tmp"))  # atomic write left nothing behind
 

@@ -73,10 +73,19 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
     a.add_argument("--json", dest="json_out", metavar="OUT",
                    help="write JSON to OUT ('-' = stdout; a directory for several files)")
-    a.add_argument("--profile", default="fast", choices=["fast"],
-                   help="analysis profile (fast = DSP only)")
+    a.add_argument("--profile", default="fast", choices=["fast", "full"],
+                   help="analysis profile (fast = DSP only; full adds the models)")
     a.add_argument("--indent", type=int, default=None, help="indent the JSON output")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    f = sub.add_parser("features", help="print Spotify-style audio features of a file",
+                       description="Print the audio features of FILE in the exact JSON "
+                       "shape of Spotify's /audio-features object (fields SongLens cannot "
+                       "measure in this profile are null).")
+    f.add_argument("file", metavar="FILE", help="audio or video file")
+    f.add_argument("--profile", default="fast", choices=["fast", "full"],
+                   help="analysis profile (full adds note transcription: mode, register)")
+    f.add_argument("--indent", type=int, default=2, help="indent of the JSON (default 2)")
 
     d = sub.add_parser("demo", help="analyse the bundled example track")
     d.add_argument("--out", metavar="DIR", default="songlens-demo",
@@ -246,6 +255,21 @@ def _cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStat
     return failures[0]
 
 
+def _cmd_features(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    import hashlib
+    import json
+
+    from .analysis.descriptors import spotify_json
+    from .pipeline import analyze
+
+    result = analyze(args.file, config={"profile": args.profile})
+    path = Path(args.file).resolve()
+    track_id = hashlib.sha1(str(path).encode()).hexdigest()[:22]
+    doc = spotify_json(result.descriptors, track_id=track_id, uri=path.as_uri())
+    out.write(json.dumps(doc, indent=args.indent) + "\n")
+    return ExitStatus.OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     from .demo import demo_track
     from .pipeline import analyze
@@ -279,7 +303,7 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
     if args.command is None:
         parser.print_help(out)
         return ExitStatus.USAGE
-    handlers = {"analyze": _cmd_analyze, "demo": _cmd_demo}
+    handlers = {"analyze": _cmd_analyze, "features": _cmd_features, "demo": _cmd_demo}
     try:
         return handlers[args.command](args, out, err)
     except _UsageError as exc:

@@ -22,11 +22,13 @@ __all__ = [
     "SignalConfig",
     "SilenceConfig",
     "DynamicsConfig",
+    "ModelConfig",
     "AnalysisConfig",
 ]
 
-PROFILES = ("fast",)
-"""Analysis profiles. ``fast`` runs DSP analysers only."""
+PROFILES = ("fast", "full")
+"""Analysis profiles. ``fast`` runs DSP analysers only; ``full`` adds the models
+(note transcription and the melody; needs the ``ml`` extra)."""
 
 T = TypeVar("T")
 
@@ -127,6 +129,22 @@ class DynamicsConfig:
 
 
 @dataclass(frozen=True)
+class ModelConfig:
+    """How the model-based analysers of the ``full`` profile run."""
+
+    threads: int = _param(0, 0, 64, "concurrent model calls (0 = min(2, CPU cores))")
+
+    def __post_init__(self) -> None:
+        _check_ranges(self)
+
+    def resolved_threads(self) -> int:
+        """Threads to use: ``threads``, or min(2, cores) when 0."""
+        import os
+
+        return self.threads or max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
 class AnalysisConfig:
     """All analysis settings; stamped into every result."""
 
@@ -134,6 +152,7 @@ class AnalysisConfig:
     signal: SignalConfig = field(default_factory=SignalConfig)
     silence: SilenceConfig = field(default_factory=SilenceConfig)
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)
+    models: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -153,4 +172,5 @@ _SUBCONFIGS: dict[tuple[str, str], type] = {
     ("AnalysisConfig", "signal"): SignalConfig,
     ("AnalysisConfig", "silence"): SilenceConfig,
     ("AnalysisConfig", "dynamics"): DynamicsConfig,
+    ("AnalysisConfig", "models"): ModelConfig,
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -160,6 +161,8 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     track = Track(path=info.path, duration=bundle.duration, sample_rate=info.sample_rate,
                   channels=info.channels, title=info.title, artist=info.artist)
     result = AnalysisResult(track=track, settings=_settings(config, info), version=__version__)
+    # the model runs on its own threads while the DSP analysers below run here
+    pending = _start_transcription(bundle, config, warnings) if config.profile == "full" else None
 
     loud = measure_loudness(bundle.k_power, bundle.k_count, sr=bundle.sample_rate,
                             true_peak=bundle.stats.true_peak)
@@ -173,6 +176,8 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
         silences=[(s.start, s.end) for s in result.silences], config=config.dynamics)
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
+    _melody_emotion_descriptors(result, bundle, config, pending=pending, onset_env=env,
+                                loudness=(times, lufs))
 
     # observations worth a warning (the result stays valid)
     if loud.integrated_lufs is None:
@@ -196,6 +201,89 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
         )
     result.warnings = warnings
     return result
+
+
+def _start_transcription(bundle: FeatureBundle, config: AnalysisConfig,
+                         warnings: list[str]) -> Future[Any] | None:
+    """Start note transcription + melody in a background thread (``full`` profile)."""
+    from .analysis.melody import transcribe_melody
+    from .analysis.transcription import MODEL_SR
+
+    if bundle.y is None:
+        warnings.append("the track is longer than keep_audio_max_seconds: no transcription, "
+                        "no melody")
+        return None
+    y = bundle.y
+    if config.signal.sample_rate != MODEL_SR:
+        import soxr
+
+        y = soxr.resample(y, config.signal.sample_rate, MODEL_SR, quality="HQ")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songlens-transcribe")
+    fut = pool.submit(transcribe_melody, np.asarray(y, dtype=np.float32), sr=MODEL_SR,
+                      workers=config.models.resolved_threads())
+    pool.shutdown(wait=False)
+    return fut
+
+
+def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
+                                config: AnalysisConfig, *, pending: Future[Any] | None,
+                                onset_env: np.ndarray,
+                                loudness: tuple[np.ndarray, np.ndarray]) -> None:
+    """Melody (from the pending transcription), emotion and descriptors."""
+    from .analysis.descriptors import compute_descriptors
+    from .analysis.emotion import analyze_emotion, mel_centroid
+
+    notes = lead = None
+    if pending is not None:
+        result.melody, notes, lead = pending.result()
+        result.settings["models"] = {"transcription": "basic-pitch-nmp (ONNX, icassp_2022)"}
+    fr = config.signal.frame_rate
+    bpm = result.tempo.bpm if result.tempo is not None and result.tempo.bpm else None
+    mode = result.key.mode if result.key is not None else None
+    mode_conf = result.key.confidence if result.key is not None else 1.0
+    segs = None
+    if result.key is not None and result.key.segments:
+        segs = [(s.start, s.end, s.label) for s in result.key.segments]
+    tags = getattr(result, "tags", None)
+    tags = tags if isinstance(tags, dict) else None
+    bright, loud_mask = mel_centroid(bundle.log_mel, sr=config.signal.sample_rate)
+    emo = analyze_emotion(
+        duration=bundle.duration, loudness_curve=loudness,
+        integrated_lufs=result.loudness.integrated_lufs if result.loudness else None,
+        centroid=bright, frame_times=bundle.frame_times, loud_mask=loud_mask,
+        power_10ms=bundle.power_10ms, onset_env=onset_env, frame_rate=fr, bpm=bpm, mode=mode,
+        mode_confidence=mode_conf, notes=notes, lead=lead, tags=tags, key_segments=segs)
+    bpm_is_rough = bpm is None
+    result.emotion = emo
+    if bpm_is_rough and fr > 0:
+        from .analysis.emotion import estimate_tempo
+
+        bpm = estimate_tempo(onset_env, frame_rate=fr)
+    tonic = result.key.tonic if result.key is not None else None
+    if mode is None and emo.cues["mode"].get("value") in ("major", "minor"):
+        mode = emo.cues["mode"]["value"]
+        src = emo.cues["mode"].get("source", "")
+        tonic = src.split("(")[-1].split()[0] if "(" in src else None
+    bpb = None
+    if result.tempo is not None and len(result.tempo.downbeats) >= 2 and result.tempo.beats:
+        b = np.asarray(result.tempo.beats)
+        d = np.asarray(result.tempo.downbeats)
+        counts = [np.sum((b >= d[i] - 1e-3) & (b < d[i + 1] - 1e-3)) for i in range(d.size - 1)]
+        bpb = int(np.median(counts)) if counts else None
+    bp = bundle.band_power.sum(axis=0)
+    share = float((bp[0] + bp[1]) / bp.sum()) if bp.sum() > 0 else None
+    audible = bright[loud_mask]
+    env_peaks = np.sum((onset_env[1:-1] > onset_env[:-2]) & (onset_env[1:-1] >= onset_env[2:])
+                       & (onset_env[1:-1] > 2 * np.median(onset_env) + 1e-6))
+    result.descriptors = compute_descriptors(
+        duration=bundle.duration,
+        integrated_lufs=result.loudness.integrated_lufs if result.loudness else None,
+        loudness_range_lu=result.loudness.range_lu if result.loudness else None,
+        plr_db=result.production.plr_db if result.production else None,
+        band_share_below_4k=share, onset_env=onset_env, frame_rate=fr,
+        onset_rate=float(env_peaks / max(bundle.duration, 1e-9)),
+        centroid_hz=float(np.median(audible)) if audible.size else None, bpm=bpm,
+        valence=emo.valence, tonic=tonic, mode=mode, beats_per_bar=bpb, tags=tags)
 
 
 def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:

@@ -101,7 +101,7 @@ from ..result.model import Melody, Note
 __all__ = [
     "PITCH_PREFERENCE", "LEAP_COST", "validate_notes", "note_salience", "lead_line",
     "split_phrases",
-    "melody_figures", "analyze_melody", "NOTE_NAMES",
+    "melody_figures", "analyze_melody", "transcribe_melody", "NOTE_NAMES",
 ]
 
 PITCH_PREFERENCE = 1.5
@@ -517,3 +517,48 @@ def analyze_melody(notes: np.ndarray, *, min_pitch: float = 40.0) -> Melody:
     return Melody(notes=[Note(start=float(s), end=float(e), pitch=float(p))
                          for s, e, p, _ in lead],
                   figures=melody_figures(lead))
+
+
+def transcribe_melody(y: np.ndarray, *, sr: int, workers: int = 1,
+                      ) -> tuple[Melody, np.ndarray, np.ndarray]:
+    """Transcribe a signal and extract its melody (the ``full`` profile's path).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio at 22050 Hz (see :mod:`songlens.analysis.transcription`).
+    sr : int
+        Must be 22050.
+    workers : int >= 1
+        Concurrent network calls (one core each).
+
+    Returns
+    -------
+    melody : Melody
+    notes : np.ndarray [shape=(n_notes, 4)]
+        All transcribed notes ``(start_s, end_s, pitch, amplitude)``, by onset.
+    lead : np.ndarray [shape=(n_lead, 4)]
+        The lead line ``(start_s, end_s, pitch, salience)``.
+
+    Raises
+    ------
+    MissingDependencyError
+        onnxruntime is not installed (``pip install 'songlens[ml]'``).
+    """
+    from .transcription import activations_to_notes, frame_times, run_network
+
+    act = run_network(y, sr=sr, threads=1, workers=workers)
+    ev = activations_to_notes(act["note"], act["onset"])
+    times = frame_times(act["note"].shape[0])
+    notes = np.zeros((0, 4))
+    if ev.shape[0]:
+        last = times.size - 1
+        notes = np.column_stack([times[ev[:, 0].astype(int)],
+                                 times[np.minimum(ev[:, 1].astype(int), last)], ev[:, 2],
+                                 ev[:, 3]])
+        notes = notes[np.lexsort((notes[:, 2], notes[:, 0]))]
+    cand = note_salience(ev, note=act["note"], onset=act["onset"], times=times)
+    lead = lead_line(cand, min_pitch=40.0)
+    melody = Melody(notes=[Note(start=float(s), end=float(e), pitch=float(p))
+                           for s, e, p, _ in lead], figures=melody_figures(lead))
+    return melody, notes, lead

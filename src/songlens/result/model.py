@@ -154,20 +154,23 @@ class Emotion:
 
 @dataclass
 class Descriptors:
-    """Spotify audio-features equivalents (see :mod:`songlens.analysis.descriptors`)."""
+    """Spotify audio-features equivalents (see :mod:`songlens.analysis.descriptors`).
 
-    acousticness: float
-    danceability: float
-    energy: float
-    instrumentalness: float
-    liveness: float
-    loudness: float
-    speechiness: float
-    tempo: float
-    valence: float
+    ``None`` marks a field that could not be measured honestly in this profile.
+    """
+
+    acousticness: float | None
+    danceability: float | None
+    energy: float | None
+    instrumentalness: float | None
+    liveness: float | None
+    loudness: float | None
+    speechiness: float | None
+    tempo: float | None
+    valence: float | None
     key: int
-    mode: int
-    time_signature: int
+    mode: int | None
+    time_signature: int | None
     duration_ms: int
 
 
