@@ -43,13 +43,57 @@ def _f(ref: np.ndarray, est: np.ndarray) -> tuple[float, float, float]:
     return float(p), float(r), float(f)
 
 
+_KEYS: dict[int, tuple[str, str, str, float] | None] = {}
+
+
+def _external_key(y: np.ndarray, src: str) -> tuple[str, str, str, float] | None:
+    import os
+    import subprocess
+    import tempfile
+
+    import soundfile as sf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "piece.wav")
+        sf.write(path, y.T, 44100, subtype="PCM_16")
+        code = ("import json,sys; from songlens.pipeline import analyze; r = analyze(sys.argv[1]); "
+                "k = r.key; print(json.dumps(None if k is None else "
+                "[k.label, k.tonic, k.mode, k.confidence]))")
+        out = subprocess.run([sys.executable, "-c", code, path], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": src}, check=True)
+    k = json.loads(out.stdout.strip().splitlines()[-1])
+    return None if k is None else tuple(k)
+
+
+def _inject_keys(src: str) -> None:
+    """Make the pipeline see an external key analysis (simulates the merged pipeline)."""
+    from songlens import pipeline
+    from songlens.result.model import Key
+
+    original = pipeline._melody_emotion_descriptors
+
+    def wrapped(result, bundle, config, **kw):  # type: ignore[no-untyped-def]
+        k = _KEYS.get(-1)
+        if k is not None:
+            result.key = Key(label=k[0], tonic=k[1], mode=k[2], confidence=float(k[3]))
+        return original(result, bundle, config, **kw)
+
+    pipeline._melody_emotion_descriptors = wrapped  # type: ignore[assignment]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-quadrant", type=int, default=8)
     ap.add_argument("--first-seed", type=int, default=3)
     ap.add_argument("--json", default=None)
     ap.add_argument("--skip-arc", action="store_true")
+    ap.add_argument("--key-from", metavar="SRC", default=None,
+                    help="source tree of a SongLens with a key analyser (e.g. the harmony "
+                    "branch's src/): its key of each piece, computed in a subprocess, is "
+                    "given to the emotion analysis as result.key, as the merged pipeline will")
     args = ap.parse_args()
+    if args.key_from:
+        _inject_keys(args.key_from)
     from songlens.pipeline import analyze_signal
     from songlens.testing.expressive import QUADRANTS, compose_quadrant_piece
 
@@ -57,6 +101,8 @@ def main() -> None:
     for q in QUADRANTS:
         for seed in range(args.first_seed, args.first_seed + args.per_quadrant):
             y, truth = compose_quadrant_piece(seed, q)
+            if args.key_from:
+                _KEYS[-1] = _external_key(y, args.key_from)
             t = time.perf_counter()
             r = analyze_signal(y, sr=44100, config={"profile": "full"})
             dt = time.perf_counter() - t
@@ -68,7 +114,8 @@ def main() -> None:
             rows.append(dict(quadrant=q, seed=seed, predicted=pred, valence=e.valence,
                              arousal=e.arousal, top_moods=[m.label for m in e.moods[:3]],
                              key=truth.key, bpm=truth.tempo_bpm, lead_program=truth.lead_program,
-                             melody_prf=prf, seconds=dt, reasons=e.reasons))
+                             melody_prf=prf, seconds=dt, reasons=e.reasons,
+                             external_key=_KEYS.get(-1)))
             print(f"{q:6s} seed {seed:2d} -> {pred:6s} V {e.valence:+.2f} A {e.arousal:+.2f} "
                   f"moods {rows[-1]['top_moods']} melody F {prf[2]:.2f} ({dt:.1f} s)", flush=True)
     acc = float(np.mean([r["predicted"] == r["quadrant"] for r in rows]))

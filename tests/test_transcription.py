@@ -143,3 +143,22 @@ def test_threading_does_not_change_results():
     a = tr.run_network(y, sr=sr, workers=1, batch=8)
     b = tr.run_network(y, sr=sr, workers=2, batch=1)
     np.testing.assert_allclose(a["note"], b["note"], atol=1e-5, rtol=0)
+
+
+def test_streaming_equals_whole_signal(rng):
+    pytest.importorskip("onnxruntime")
+    sf = pytest.importorskip("soundfile")
+    y, sr = sf.read(DATA / "clip.flac", dtype="float32")
+    whole = tr.run_network(y, sr=sr)
+    st = tr.StreamingTranscriber(sr=sr, workers=2, batch=2)
+    i = 0
+    while i < y.size:
+        n = int(rng.integers(1, 30000))
+        st.push(y[i:i + n])
+        i += n
+    got = st.finish()
+    for k in ("note", "onset"):
+        assert got[k].shape == whole[k].shape
+        np.testing.assert_allclose(got[k], whole[k], atol=1e-5, rtol=0)
+    empty = tr.StreamingTranscriber(sr=sr)
+    assert empty.finish()["note"].shape == (0, 88)

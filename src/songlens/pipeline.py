@@ -75,6 +75,7 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
     cfg = _check_config(config)
     with open_audio(path) as reader:
         info = reader.info
+        stream = _stream_for(cfg, info.declared_duration or info.duration)
         block = max(1, int(cfg.signal.block_seconds * info.sample_rate))
         weights = channel_weights(info.channel_names, info.channels)
 
@@ -82,11 +83,19 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
             if progress is not None and info.duration:
                 progress(min(0.95, 0.95 * n / info.sample_rate / info.duration), "decoding")
 
-        bundle = FeatureExtractor.from_blocks(reader.blocks(block), sr=info.sample_rate,
-                                              channel_weights=weights, signal=cfg.signal,
-                                              on_block=on_block)
+        try:
+            bundle = FeatureExtractor.from_blocks(
+                reader.blocks(block), sr=info.sample_rate, channel_weights=weights,
+                signal=cfg.signal, on_block=on_block,
+                on_analysis=None if stream is None else stream.push)
+        except BaseException:
+            if stream is not None:
+                stream.close()
+            raise
         warnings = list(reader.warnings)
     if bundle.stats.n == 0:
+        if stream is not None:
+            stream.close()
         raise AudioLoadError(f"no audio could be decoded from {str(path)!r}")
     announced = info.declared_duration or info.duration
     if announced and bundle.duration < 0.98 * announced - 0.5:
@@ -94,7 +103,7 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
             f"decoded {bundle.duration:.2f} s of the {announced:.2f} s the header "
             "announces; the file is probably truncated"
         )
-    result = analyze_features(bundle, info=info, config=cfg, warnings=warnings)
+    result = analyze_features(bundle, info=info, config=cfg, warnings=warnings, stream=stream)
     if progress is not None:
         progress(1.0, "done")
     return result
@@ -142,16 +151,29 @@ def analyze_signal(y: np.ndarray, *, sr: int, config: AnalysisConfig | dict[str,
                      channel_names=channel_names, duration=y.shape[1] / sr)
     weights = channel_weights(channel_names, y.shape[0])
     block = max(1, int(cfg.signal.block_seconds * sr))
-    bundle = FeatureExtractor.from_blocks(_blocks(y.astype(np.float32, copy=False), block),
-                                          sr=int(sr), channel_weights=weights, signal=cfg.signal)
-    return analyze_features(bundle, info=info, config=cfg, warnings=[])
+    stream = _stream_for(cfg, y.shape[1] / sr)
+    try:
+        bundle = FeatureExtractor.from_blocks(
+            _blocks(y.astype(np.float32, copy=False), block), sr=int(sr), channel_weights=weights,
+            signal=cfg.signal, on_analysis=None if stream is None else stream.push)
+    except BaseException:
+        if stream is not None:
+            stream.close()
+        raise
+    return analyze_features(bundle, info=info, config=cfg, warnings=[], stream=stream)
 
 
 def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: AnalysisConfig,
-                     warnings: list[str]) -> AnalysisResult:
-    """Run the analysers of ``config.profile`` on precomputed features."""
+                     warnings: list[str], stream: Any = None) -> AnalysisResult:
+    """Run the analysers of ``config.profile`` on precomputed features.
+
+    ``stream`` is the :class:`~songlens.analysis.transcription.StreamingTranscriber`
+    that was fed during decoding (``full`` profile), if any.
+    """
     warnings = list(warnings) + list(bundle.warnings)
     if bundle.duration < MIN_DURATION:
+        if stream is not None:
+            stream.close()
         raise AudioTooShortError(
             f"{info.path!r} holds only {bundle.duration:.3f} s of audio; "
             f"SongLens needs at least {MIN_DURATION} s"
@@ -162,7 +184,11 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
                   channels=info.channels, title=info.title, artist=info.artist)
     result = AnalysisResult(track=track, settings=_settings(config, info), version=__version__)
     # the model runs on its own threads while the DSP analysers below run here
-    pending = _start_transcription(bundle, config, warnings) if config.profile == "full" else None
+    pending = None
+    if config.profile == "full":
+        pending = _start_transcription(bundle, config, warnings, stream)
+    elif stream is not None:
+        stream.close()
 
     loud = measure_loudness(bundle.k_power, bundle.k_count, sr=bundle.sample_rate,
                             true_peak=bundle.stats.true_peak)
@@ -203,12 +229,34 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     return result
 
 
+def _stream_for(config: AnalysisConfig, duration: float | None) -> Any:
+    """A streaming transcriber to feed while decoding (``full`` profile at 22050 Hz).
+
+    None for tracks announced as longer than ``keep_audio_max_seconds`` (their
+    activations would not fit the memory budget; they get no melody).
+    """
+    if config.profile != "full":
+        return None
+    if duration is not None and duration > config.signal.keep_audio_max_seconds:
+        return None
+    from .analysis.transcription import MODEL_SR, StreamingTranscriber
+
+    if config.signal.sample_rate != MODEL_SR:
+        return None
+    return StreamingTranscriber(sr=MODEL_SR, workers=config.models.resolved_threads())
+
+
 def _start_transcription(bundle: FeatureBundle, config: AnalysisConfig,
-                         warnings: list[str]) -> Future[Any] | None:
-    """Start note transcription + melody in a background thread (``full`` profile)."""
-    from .analysis.melody import transcribe_melody
+                         warnings: list[str], stream: Any = None) -> Future[Any] | None:
+    """Finish (or start) note transcription + melody in a background thread."""
+    from .analysis.melody import melody_from_activations, transcribe_melody
     from .analysis.transcription import MODEL_SR
 
+    if stream is not None:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songlens-transcribe")
+        fut = pool.submit(lambda: melody_from_activations(stream.finish()))
+        pool.shutdown(wait=False)
+        return fut
     if bundle.y is None:
         warnings.append("the track is longer than keep_audio_max_seconds: no transcription, "
                         "no melody")

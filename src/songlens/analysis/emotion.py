@@ -25,11 +25,13 @@ legato, soft dynamics and dark timbre with sadness and tenderness (low
 arousal); loud dynamics, fast tempo, staccato and bright/sharp timbre raise
 arousal; dissonance lowers valence (fear, anger, tension). Loudness and tempo
 are the strongest arousal cues in continuous ratings (Schubert 2004), so on
-the arousal axis dynamics takes register's rank. Dynamics, articulation and
-timbre have no consistent direction on valence in that review (loud, staccato
-and sharp go with happiness *and* with anger/fear; soft, legato and dull with
-tenderness *and* with sadness): they weigh 0 on valence and act on arousal.
-Mode has no consistent direction on arousal and weighs 0 there. Dissonance,
+the arousal axis dynamics takes register's rank. A cue whose direction is
+not consistent on an axis weighs 0 there: dynamics, articulation and timbre
+on valence (loud, staccato and sharp go with happiness *and* with anger/fear;
+soft, legato and dull with tenderness *and* with sadness), and mode and
+register on arousal (high register goes with happiness, low register with
+both sadness and threat: Eerola et al. 2013 found low register raised
+"scary"). Dissonance,
 not part of the 2013 design, is given the rank of dynamics on valence. No
 weight was fitted to SongLens' own test pieces.
 
@@ -94,7 +96,7 @@ VALENCE_WEIGHTS = {
 """Signed valence weights (dissonance lowers valence)."""
 AROUSAL_WEIGHTS = {
     "mode": 0.0, "tempo": _RANK_WEIGHT[2], "dynamics": _RANK_WEIGHT[3],
-    "register": _RANK_WEIGHT[4], "articulation": _RANK_WEIGHT[5], "timbre": _RANK_WEIGHT[6],
+    "register": 0.0, "articulation": _RANK_WEIGHT[5], "timbre": _RANK_WEIGHT[6],
     "dissonance": 0.0,
 }
 """Signed arousal weights."""
@@ -582,7 +584,9 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
     if mode is None and notes_a is not None:
         est = estimate_mode(notes_a)
         if est is not None:
-            mode, mode_confidence = est[1], est[2]
+            # profile correlation often confuses relative major/minor keys
+            # (Temperley 2007): the fallback counts at half confidence
+            mode, mode_confidence = est[1], 0.5 * est[2]
             mode_source = f"estimated from transcribed notes ({est[0]} {est[1]})"
     audible = None
     if centroid is not None and frame_times is not None and len(centroid):

@@ -101,7 +101,8 @@ from ..result.model import Melody, Note
 __all__ = [
     "PITCH_PREFERENCE", "LEAP_COST", "validate_notes", "note_salience", "lead_line",
     "split_phrases",
-    "melody_figures", "analyze_melody", "transcribe_melody", "NOTE_NAMES",
+    "melody_figures", "analyze_melody", "transcribe_melody", "melody_from_activations",
+    "NOTE_NAMES",
 ]
 
 PITCH_PREFERENCE = 1.5
@@ -545,9 +546,28 @@ def transcribe_melody(y: np.ndarray, *, sr: int, workers: int = 1,
     MissingDependencyError
         onnxruntime is not installed (``pip install 'songlens[ml]'``).
     """
-    from .transcription import activations_to_notes, frame_times, run_network
+    from .transcription import run_network
 
-    act = run_network(y, sr=sr, threads=1, workers=workers)
+    return melody_from_activations(run_network(y, sr=sr, threads=1, workers=workers))
+
+
+def melody_from_activations(act: dict[str, np.ndarray]) -> tuple[Melody, np.ndarray, np.ndarray]:
+    """Notes, lead line and melody from network activations (see :func:`transcribe_melody`).
+
+    Parameters
+    ----------
+    act : dict
+        ``note`` and ``onset`` activations [shape=(n_frames, 88)] from
+        :func:`songlens.analysis.transcription.run_network` or
+        :class:`~songlens.analysis.transcription.StreamingTranscriber`.
+
+    Returns
+    -------
+    melody, notes, lead
+        As :func:`transcribe_melody`.
+    """
+    from .transcription import activations_to_notes, frame_times
+
     ev = activations_to_notes(act["note"], act["onset"])
     times = frame_times(act["note"].shape[0])
     notes = np.zeros((0, 4))

@@ -53,7 +53,7 @@ from ..errors import ModelLoadingError, ParameterError
 __all__ = [
     "MODEL_SR", "FFT_HOP", "WINDOW_SAMPLES", "OVERLAP_FRAMES", "NoteEvent",
     "validate_audio", "window_audio", "run_network", "frame_times", "n_output_frames",
-    "activations_to_notes", "transcribe",
+    "activations_to_notes", "transcribe", "StreamingTranscriber",
 ]
 
 MODEL_SR = 22050
@@ -251,6 +251,130 @@ def run_network(y: np.ndarray, *, sr: int, threads: int = 1, workers: int = 1,
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, chunks))
     return {k: v.reshape(-1, widths[k])[:n_frames] for k, v in kept.items()}
+
+
+class StreamingTranscriber:
+    """Runs the network on windows as the audio arrives (e.g. while decoding).
+
+    Feed consecutive mono chunks at ``MODEL_SR`` with :meth:`push`; each
+    window is sent to a worker thread as soon as its samples are there, so the
+    network runs while the rest of the file is still being decoded. :meth:`finish`
+    returns exactly what :func:`run_network` returns for the concatenated
+    chunks (same windows, same session).
+
+    Parameters
+    ----------
+    sr : int
+        Must be ``MODEL_SR``.
+    workers, threads, batch : int >= 1
+        As in :func:`run_network`.
+    outputs : tuple of str
+        As in :func:`run_network`.
+    """
+
+    def __init__(self, *, sr: int, workers: int = 1, threads: int = 1, batch: int = 4,
+                 outputs: tuple[str, ...] = ("note", "onset")):
+        if sr != MODEL_SR:
+            raise ParameterError(f"StreamingTranscriber needs {MODEL_SR} Hz audio, got sr={sr}")
+        for name, v in (("threads", threads), ("workers", workers), ("batch", batch)):
+            if not isinstance(v, int) or v < 1:
+                raise ParameterError(f"{name} must be an integer >= 1, got {v!r}")
+        if not outputs or set(outputs) - set(_OUTPUTS):
+            raise ParameterError(f"outputs must be a non-empty subset of {sorted(_OUTPUTS)}")
+        self.outputs = tuple(outputs)
+        self._sess = _session(threads)
+        self._names = [_OUTPUTS[k] for k in self.outputs]
+        self._batch = batch
+        self._pool = ThreadPoolExecutor(max_workers=workers,
+                                        thread_name_prefix="songlens-network")
+        self._buf = np.zeros(_OVERLAP_SAMPLES // 2, np.float32)  # the zero pre-pad
+        self._buf_start = 0  # padded-sample index of _buf[0]
+        self._next = 0  # next window index to cut
+        self._n = 0  # samples pushed
+        self._pending: list[tuple[int, np.ndarray]] = []
+        self._futures: list[Any] = []
+        self._results: dict[int, list[np.ndarray]] = {}
+        self._zero: list[np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    def _zero_result(self) -> list[np.ndarray]:
+        with self._lock:
+            if self._zero is None:
+                res = self._sess.run(self._names,
+                                     {_INPUT: np.zeros((1, WINDOW_SAMPLES, 1), np.float32)})
+                half = OVERLAP_FRAMES // 2
+                self._zero = [r[0, half:-half] for r in res]
+            return self._zero
+
+    def _run(self, items: list[tuple[int, np.ndarray]]) -> None:
+        half = OVERLAP_FRAMES // 2
+        live = [(w, x) for w, x in items if np.any(x != 0)]
+        for w, x in items:
+            if not np.any(x != 0):
+                self._results[w] = self._zero_result()
+        if live:
+            batch = np.stack([x for _, x in live])[:, :, np.newaxis]
+            res = self._sess.run(self._names, {_INPUT: batch})
+            for j, (w, _) in enumerate(live):
+                self._results[w] = [r[j, half:-half] for r in res]
+
+    def _submit(self, force: bool = False) -> None:
+        while self._pending and (force or len(self._pending) >= self._batch):
+            items, self._pending = self._pending[:self._batch], self._pending[self._batch:]
+            self._futures.append(self._pool.submit(self._run, items))
+
+    def push(self, chunk: np.ndarray) -> None:
+        """Append mono samples (any length, float)."""
+        x = np.asarray(chunk, dtype=np.float32).reshape(-1)
+        if x.size == 0:
+            return
+        if not np.all(np.isfinite(x)):
+            x = np.where(np.isfinite(x), x, np.float32(0.0))
+        self._n += x.size
+        self._buf = np.concatenate([self._buf, x])
+        while True:
+            start = self._next * _HOP_SAMPLES - self._buf_start
+            if start + WINDOW_SAMPLES > self._buf.size:
+                break
+            self._pending.append((self._next, self._buf[start:start + WINDOW_SAMPLES].copy()))
+            self._next += 1
+        drop = self._next * _HOP_SAMPLES - self._buf_start
+        if drop > 0:
+            self._buf = self._buf[drop:].copy()
+            self._buf_start += drop
+        self._submit()
+
+    def close(self) -> None:
+        """Abandon the stream (e.g. after a decoding error): cancel queued windows."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def finish(self) -> dict[str, np.ndarray]:
+        """Run the last (zero-padded) windows and return the unwrapped activations."""
+        widths = {"note": _N_PITCHES, "onset": _N_PITCHES, "contour": 3 * _N_PITCHES}
+        n_frames = n_output_frames(self._n)
+        n_keep = WINDOW_FRAMES - OVERLAP_FRAMES
+        n_windows = -(-n_frames // n_keep)
+        while self._next < n_windows:
+            start = self._next * _HOP_SAMPLES - self._buf_start
+            win = np.zeros(WINDOW_SAMPLES, np.float32)
+            seg = self._buf[max(start, 0):start + WINDOW_SAMPLES]
+            win[:seg.size] = seg
+            self._pending.append((self._next, win))
+            self._next += 1
+        self._submit(force=True)
+        try:
+            for f in self._futures:
+                f.result()
+        finally:
+            self._pool.shutdown(wait=True)
+        out = {}
+        for i, k in enumerate(self.outputs):
+            if n_windows == 0:
+                out[k] = np.zeros((0, widths[k]), np.float32)
+                continue
+            kept = np.stack([self._results[w][i] for w in range(n_windows)])
+            out[k] = kept.reshape(-1, widths[k])[:n_frames]
+        return out
 
 
 def frame_times(n_frames: int) -> np.ndarray:
