@@ -180,9 +180,11 @@ def mel_centroid(log_mel: np.ndarray, *, sr: int, fmin: float = 20.0,
 
     fmax = min(sr / 2, 11025.0) if fmax is None else fmax
     n = log_mel.shape[1]
-    fc = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n + 2))[1:-1]
-    mag = 10 ** (np.asarray(log_mel, dtype=np.float64) / 20)
-    cen = (mag @ fc) / np.maximum(mag.sum(axis=1), 1e-12)
+    fc = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n + 2))[1:-1].astype(np.float32)
+    cen = np.zeros(log_mel.shape[0], np.float32)
+    for i in range(0, log_mel.shape[0], 8192):  # chunked: bounded memory on long files
+        mag = np.power(np.float32(10.0), np.asarray(log_mel[i:i + 8192], np.float32) / 20)
+        cen[i:i + 8192] = (mag @ fc) / np.maximum(mag.sum(axis=1), np.float32(1e-12))
     peak = log_mel.max(axis=1) if log_mel.size else np.zeros(0)
     loud = peak > (peak.max() - 40 if peak.size else 0)
     return cen, loud
@@ -267,14 +269,10 @@ def _articulation_db(power_10ms: np.ndarray) -> float | None:
         return None
     db = 10 * np.log10(np.maximum(p, 1e-12))
     loud = np.percentile(db, 95)
-    dips = []
-    for i in range(0, db.size - 99, 50):
-        w = db[i:i + 100]
-        hi = np.percentile(w, 90)
-        if hi < loud - 30:
-            continue
-        dips.append(hi - np.percentile(w, 20))
-    return float(np.median(dips)) if dips else None
+    win = np.lib.stride_tricks.sliding_window_view(db, 100)[::50]
+    hi, lo = np.percentile(win, [90, 20], axis=1)
+    keep = hi >= loud - 30
+    return float(np.median(hi[keep] - lo[keep])) if np.any(keep) else None
 
 
 def _dissonance(notes: np.ndarray, *, step: float = 0.1) -> float | None:
@@ -590,15 +588,20 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
             mode_source = f"estimated from transcribed notes ({est[0]} {est[1]})"
     audible = None
     if centroid is not None and frame_times is not None and len(centroid):
-        audible = np.asarray(centroid, dtype=np.float64)
+        audible = np.asarray(centroid)
     art_db = _articulation_db(power_10ms) if power_10ms is not None else None
     loud_frames = True if loud_mask is None else np.asarray(loud_mask, dtype=bool)
 
+    ok_frames = None
+    if audible is not None and frame_times is not None:
+        ok_frames = (audible > 0) & loud_frames
+
     def med_centroid(t0: float, t1: float) -> float | None:
-        if audible is None or frame_times is None:
+        if audible is None or frame_times is None or ok_frames is None:
             return None
-        m = (frame_times >= t0) & (frame_times < t1) & (audible > 0) & loud_frames
-        return float(np.median(audible[m])) if np.any(m) else None
+        i0, i1 = np.searchsorted(frame_times, [t0, t1])
+        a = audible[i0:i1][ok_frames[i0:i1]]
+        return float(np.median(a)) if a.size else None
 
     cues = measure_cues(lufs=integrated_lufs, centroid_hz=med_centroid(0, duration),
                         articulation_db=art_db, bpm=bpm, bpm_source=bpm_source, mode=mode,
@@ -620,9 +623,11 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
         t0, t1 = t - CURVE_WINDOW_S / 2, t + CURVE_WINDOW_S / 2
         lufs_w = None
         if lt is not None and lv is not None:
-            m = (lt >= t0) & (lt < t1) & np.isfinite(lv)
-            if np.any(m):
-                lufs_w = float(10 * np.log10(np.mean(10 ** (lv[m] / 10))))
+            i0, i1 = np.searchsorted(lt, [t0, t1])
+            seg = lv[i0:i1]
+            seg = seg[np.isfinite(seg)]
+            if seg.size:
+                lufs_w = float(10 * np.log10(np.mean(10 ** (seg / 10))))
         seg_mode, seg_conf = mode, mode_confidence
         for s0, s1, lab in key_segments or ():
             if s0 <= t < s1 and " " in lab:

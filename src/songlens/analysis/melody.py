@@ -22,7 +22,7 @@ Lead line
 A dynamic programme chooses the monophonic path through the notes that
 maximises sounding time weighted by salience, minus voice-leading costs:
 
-* salience ``w = s * 2 ** ((pitch - 60) / 12 * PITCH_PREFERENCE)`` where
+* salience ``w = s * 2 ** (clip(pitch - 60, -18, 18) / 12 * PITCH_PREFERENCE)`` where
   ``s`` is the note's salience from :func:`note_salience` (activation and
   attack strength): louder, sharper-attacked and higher notes are preferred
   (the melody is usually the most prominent and highest voice: "high-voice
@@ -37,9 +37,10 @@ maximises sounding time weighted by salience, minus voice-leading costs:
   ch. 5; von Hippel & Huron 2000). After a rest of 1 s or more the path
   restarts freely.
 
-The constants were chosen on the three ``compose_arc_piece`` fixtures of the
-test suite (a small grid, see ``benchmarks/melody_eval.py``) and are reported
-on held-out renders with other lead instruments.
+The constants were chosen with small grids on the three ``compose_arc_piece``
+fixtures of the test suite and on pilot renders of
+:mod:`songlens.testing.expressive` (seeds 1-2); figures are reported on
+held-out renders (seeds 3-10, ``benchmarks/emotion_melody_eval.py``).
 
 Simplicity and memorability
 ---------------------------
@@ -109,6 +110,10 @@ PITCH_PREFERENCE = 1.5
 """Octaves of pitch that double a note's salience in the lead-line search."""
 LEAP_COST = 0.3
 """Cost of an octave leap, in units of salience x seconds."""
+PITCH_SPAN = 18.0
+"""The pitch preference saturates this many semitones from middle C (F#3 .. F#5):
+transcription ghosts (harmonics, attack noise) two octaves up must not outweigh
+the melody."""
 MAX_OVERLAP = 0.5
 """Largest share of a note that the next lead note may overlap."""
 NOTE_COST = 0.1
@@ -255,7 +260,8 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
     dur = end - start
     pp = PITCH_PREFERENCE if pitch_preference is None else pitch_preference
     cap = MAX_WEIGHTED_S if max_weighted_s is None else max_weighted_s
-    w = np.maximum(amp, 1e-3) * 2.0 ** ((pitch - 60.0) / 12.0 * pp)
+    w = np.maximum(amp, 1e-3) * 2.0 ** (np.clip(pitch - 60.0, -PITCH_SPAN, PITCH_SPAN)
+                                        / 12.0 * pp)
     gain = w * np.minimum(dur, cap)
     best = np.empty(n)
     back = np.full(n, -1, dtype=np.int64)
