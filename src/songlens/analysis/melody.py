@@ -110,6 +110,11 @@ PITCH_PREFERENCE = 1.5
 """Octaves of pitch that double a note's salience in the lead-line search."""
 LEAP_COST = 0.3
 """Cost of an octave leap, in units of salience x seconds."""
+HARMONIC_GHOSTS = (12, 19, 24)
+"""Intervals (semitones) above an attack at which an onset-only candidate is taken
+for a harmonic (2nd to 4th partials) and dropped."""
+GHOST_RATIO = 1.25
+"""...when that note's own attack is at least this much stronger."""
 PITCH_SPAN = 18.0
 """The pitch preference saturates this many semitones from middle C (F#3 .. F#5):
 transcription ghosts (harmonics, attack noise) two octaves up must not outweigh
@@ -162,7 +167,9 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
     the lead line, such attacks matter: every onset peak (>= ``onset_threshold``)
     that did not start a note at its pitch within 4 frames becomes a candidate
     lasting until the next onset peak at that pitch (at most
-    ``max_onset_note_s``).
+    ``max_onset_note_s``), unless it lies an octave, a twelfth or two octaves above a
+    note that starts in the same +-2 frames with an attack at least
+    ``GHOST_RATIO`` times stronger (the 2nd to 4th partials of that note).
 
     The salience of a note is the mean of its amplitude (mean note activation)
     and its attack strength (the largest onset activation at its pitch within
@@ -204,10 +211,17 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
     peak &= onset >= onset_threshold
     max_frames = int(round(max_onset_note_s / max(times[1] - times[0], 1e-3))) \
         if n_frames > 1 else 1
+    # attacks a twelfth or two octaves above a note start or a stronger attack in
+    # the same +-2 frames are harmonics of that note, not notes
+    strength = np.where(started, onset, 0.0)
     for f in range(onset.shape[1]):
         pk = np.nonzero(peak[:, f])[0]
         for k, s in enumerate(pk):
             if started[s, f]:
+                continue
+            lo, hi = max(0, s - 2), s + 3
+            if any(f - h >= 0 and strength[lo:hi, f - h].max() >= GHOST_RATIO * onset[s, f]
+                   for h in HARMONIC_GHOSTS):
                 continue
             nxt = pk[k + 1] if k + 1 < pk.size else n_frames - 1
             e = int(min(nxt, s + max_frames, n_frames - 1))
