@@ -158,7 +158,7 @@ def compose_quadrant_piece(seed: int, quadrant: str, *, seconds: float = 20.0, s
         bs = t0 + bar * 4 * beat
         vel = rng.uniform(vel_lo, vel_hi)
         # happy: a light bass an octave up (bright); the others: a deep bass
-        bass_p = (40 if quadrant == "happy" else 28) + (root % 12)
+        bass_p = (40 if quadrant == "happy" else 28) + (root % 12 - 4) % 12  # E1/E2 up
         bass_vel = vel - (25 if quadrant == "happy" else 5)
         if spec["pad"] is None:
             for k in range(4 if quadrant == "happy" else 8):
