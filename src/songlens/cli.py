@@ -263,6 +263,8 @@ def _cmd_features(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitSta
     from .pipeline import analyze
 
     result = analyze(args.file, config={"profile": args.profile})
+    if result.descriptors is None:  # pragma: no cover - the pipeline always fills it
+        raise RuntimeError("the analysis produced no descriptors")
     path = Path(args.file).resolve()
     track_id = hashlib.sha1(str(path).encode()).hexdigest()[:22]
     doc = spotify_json(result.descriptors, track_id=track_id, uri=path.as_uri())

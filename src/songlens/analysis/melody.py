@@ -219,7 +219,7 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
         for k, s in enumerate(pk):
             if started[s, f]:
                 continue
-            lo, hi = max(0, s - 2), s + 3
+            lo, hi = max(0, int(s) - 2), int(s) + 3
             if any(f - h >= 0 and strength[lo:hi, f - h].max() >= GHOST_RATIO * onset[s, f]
                    for h in HARMONIC_GHOSTS):
                 continue
