@@ -176,8 +176,15 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.buildups, result.climax = analyze_dynamics(
         lufs, times, env, frame_rate=config.signal.frame_rate,
         silences=[(s.start, s.end) for s in result.silences], config=config.dynamics)
-    result.tempo = analyze_rhythm(bundle.log_mel, frame_rate=config.signal.frame_rate,
-                                  fmax=min(config.signal.sample_rate / 2, 11025.0))
+    if bundle.duration <= config.signal.keep_audio_max_seconds:
+        result.tempo = analyze_rhythm(bundle.log_mel, frame_rate=config.signal.frame_rate,
+                                      fmax=min(config.signal.sample_rate / 2, 11025.0))
+    else:
+        # the beat tracker's memory grows faster than linearly with length (seen:
+        # > 9 GB on 3 hours); until it works in blocks, long files get no tempo
+        warnings.append(
+            f"tempo and beats are not analysed for tracks longer than "
+            f"{config.signal.keep_audio_max_seconds:.0f} s")
     result.sections = _sections(bundle, result, config)
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
@@ -191,7 +198,8 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
             warnings.append("shorter than one 400 ms loudness block: no integrated loudness")
         else:
             warnings.append("the audio stays below -70 LUFS: no integrated loudness")
-    if result.tempo is None and loud.integrated_lufs is not None:
+    if (result.tempo is None and loud.integrated_lufs is not None
+            and bundle.duration <= config.signal.keep_audio_max_seconds):
         warnings.append("no steady beat found: tempo, beats and meter are omitted")
     if result.production.clipped_samples > 0:
         warnings.append(f"{result.production.clipped_samples} samples look clipped "

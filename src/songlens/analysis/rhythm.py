@@ -177,8 +177,21 @@ def tempogram(env: np.ndarray, *, frame_rate: float, bpm: np.ndarray, win_s: flo
     n_win = max(1, int(np.ceil(n / hop)))
     centres = np.arange(n_win) * hop
     padded = np.concatenate([np.zeros(w // 2), env, np.zeros(w)])
-    frames = np.lib.stride_tricks.sliding_window_view(padded, w)[centres]
     win = np.hanning(w + 2)[1:-1]
+    # windows are independent: process them in batches so long tracks stay small
+    parts = [_tempogram_batch(padded, centres[i:i + 1024], w=w, win=win,
+                              frame_rate=frame_rate, bpm=bpm)
+             for i in range(0, n_win, 1024)]
+    tg = np.concatenate([p[0] for p in parts])
+    clarity = np.concatenate([p[1] for p in parts])
+    times = centres / frame_rate
+    return times, tg, np.clip(clarity, -1.0, 1.0)
+
+
+def _tempogram_batch(padded: np.ndarray, centres: np.ndarray, *, w: int, win: np.ndarray,
+                     frame_rate: float, bpm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tempogram salience and pulse clarity of the windows starting at ``centres``."""
+    frames = np.lib.stride_tricks.sliding_window_view(padded, w)[centres]
     x = frames * win
     # ACF via FFT, unbiased by the window's own ACF
     nfft = 1 << int(np.ceil(np.log2(2 * w)))
@@ -208,8 +221,7 @@ def tempogram(env: np.ndarray, *, frame_rate: float, bpm: np.ndarray, win_s: flo
     zc = acf_c[:, :1]
     acf_c = np.where(zc > 0, acf_c / np.maximum(zc, 1e-12), 0.0)
     clarity = acf_c[:, lo] * (1 - frac) + acf_c[:, lo + 1] * frac
-    times = centres / frame_rate
-    return times, tg, np.clip(clarity, -1.0, 1.0)
+    return tg, clarity
 
 
 def _log_prior(bpm: np.ndarray) -> np.ndarray:
