@@ -516,8 +516,12 @@ def score_moods(v: float, a: float, c: CueReading, contrib: Mapping[str, Mapping
             if tv is not None and tv > 0:
                 score = (1 - TAG_WEIGHT) * score + TAG_WEIGHT * float(tv)
                 extra.append(f"learned tag '{label}' {float(tv):.2f}")
-        axis_reason = _reasons(c, {**val, **{k: x for k, x in contrib.get("arousal", {}).items()
-                                             if abs(x) > abs(val.get(k, 0))}}, top=3)
+        # the cues that push the reading toward this mood's corner, strongest first
+        aro = contrib.get("arousal", {})
+        support = {k: val.get(k, 0.0) * np.sign(pv) + aro.get(k, 0.0) * np.sign(pa)
+                   for k in set(val) | set(aro) if k != "tags" and k in c.scores}
+        toward = {k: x for k, x in support.items() if x > 0}
+        axis_reason = _reasons(c, toward, top=3) if toward else ["no cue points this way"]
         out.append(Mood(label=label, score=float(np.clip(score, 0, 1)),
                         reasons=axis_reason + extra))
     out.sort(key=lambda m: -m.score)
