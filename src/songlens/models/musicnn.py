@@ -220,16 +220,18 @@ def log_mel(y: np.ndarray, *, sr: int, block_frames: int = 4096) -> np.ndarray:
     return out
 
 
-def patch_starts(n_frames: int, *, cover_end: bool = False) -> np.ndarray:
+def patch_starts(n_frames: int, *, hop: int = N_FRAMES, cover_end: bool = False) -> np.ndarray:
     """First frame of each 187-frame patch.
 
-    musicnn tags back-to-back patches from frame 0 and drops an incomplete last
-    one. With ``cover_end``, one more patch aligned to the last frame is added
-    when frames would otherwise be left out (it overlaps the previous patch).
+    musicnn tags back-to-back patches (``hop = 187``) from frame 0 and drops an
+    incomplete last one. With ``cover_end``, one more patch aligned to the last
+    frame is added when frames would otherwise be left out.
 
     Parameters
     ----------
     n_frames : int >= N_FRAMES
+    hop : int > 0
+        Frames between patch starts (187: musicnn's back-to-back patches).
     cover_end : bool
 
     Returns
@@ -238,7 +240,9 @@ def patch_starts(n_frames: int, *, cover_end: bool = False) -> np.ndarray:
     """
     if n_frames < N_FRAMES:
         raise ParameterError(f"need at least {N_FRAMES} frames (3 s), got {n_frames}")
-    starts = np.arange(0, n_frames - N_FRAMES + 1, N_FRAMES, dtype=np.int64)
+    if hop < 1:
+        raise ParameterError(f"hop must be >= 1 frame, got {hop}")
+    starts = np.arange(0, n_frames - N_FRAMES + 1, hop, dtype=np.int64)
     if cover_end and starts[-1] + N_FRAMES < n_frames:
         starts = np.append(starts, n_frames - N_FRAMES)
     return starts
@@ -432,7 +436,8 @@ def _plan(weights: MusicnnWeights) -> _Plan:
 
 
 def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
-            timbral: str = "dft", workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+            timbral: str = "dft", workers: int | None = None,
+            pooled: bool = False) -> tuple[np.ndarray, ...]:
     """Tag probabilities and penultimate features of log-mel patches.
 
     Parameters
@@ -450,12 +455,17 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         cores and ``threadpoolctl`` is importable (then each thread's BLAS is
         limited to one thread, which also avoids the stalls of a multithreaded
         BLAS on an oversubscribed CPU), else 1 (and BLAS keeps its own threads).
+    pooled : bool
+        Also return the back-end's input: the max and the mean over time of
+        the 753 front- and mid-end features, before batch norm.
 
     Returns
     -------
     probs : np.ndarray [shape=(n_patches, n_tags), dtype=float32]
         Sigmoid of the logits.
     penultimate : np.ndarray [shape=(n_patches, 200), dtype=float32]
+    pooled : np.ndarray [shape=(n_patches, 1506), dtype=float32]
+        Only with ``pooled=True``: ``[max_0, mean_0, max_1, mean_1, ...]``.
     """
     patches = np.asarray(patches, dtype=np.float32)
     if patches.ndim != 3 or patches.shape[1:] != (N_FRAMES, N_MELS):
@@ -467,7 +477,9 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         raise ParameterError(f"batch must be >= 1, got {batch}")
     n = patches.shape[0]
     if n == 0:
-        return (np.zeros((0, len(weights.tags)), np.float32), np.zeros((0, 200), np.float32))
+        empty = (np.zeros((0, len(weights.tags)), np.float32), np.zeros((0, 200), np.float32),
+                 np.zeros((0, 1506), np.float32))
+        return empty if pooled else empty[:2]
     plan = _plan(weights)
     blocks = [slice(i, i + batch) for i in range(0, n, batch)]
     limits = _blas_single_thread()
@@ -475,7 +487,7 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         workers = min(2, os.cpu_count() or 1) if limits is not None else 1
     workers = max(1, min(int(workers), len(blocks)))
 
-    def run(sl: slice) -> tuple[np.ndarray, np.ndarray]:
+    def run(sl: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _forward_block(patches[sl], plan, direct=timbral == "direct")
 
     if workers == 1 and limits is None:
@@ -486,7 +498,8 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         with limits if limits is not None else _nullcontext():
             with ThreadPoolExecutor(max_workers=workers) as ex:
                 results = list(ex.map(run, blocks))
-    return (np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results]))
+    outs = tuple(np.concatenate([r[i] for r in results]) for i in range(3 if pooled else 2))
+    return outs
 
 
 class _nullcontext:
@@ -507,7 +520,7 @@ def _blas_single_thread() -> Any:
 
 
 def _forward_block(x: np.ndarray, plan: _Plan, *, direct: bool = False
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = plan.weights
     a = w.arrays
     bn = plan.bn
@@ -547,4 +560,4 @@ def _forward_block(x: np.ndarray, plan: _Plan, *, direct: bool = False
     pen = np.maximum(h @ a["dense.kernel"] + a["dense.bias"], 0) * s + c
     logits = pen @ a["output.kernel"] + a["output.bias"]
     probs = 1.0 / (1.0 + np.exp(-logits))
-    return probs.astype(np.float32), pen.astype(np.float32)
+    return probs.astype(np.float32), pen.astype(np.float32), pooled.astype(np.float32)
