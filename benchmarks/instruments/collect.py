@@ -5,7 +5,7 @@
 
 Sets (seeds and soundfonts never overlap):
 
-* ``calibration``: seeds 1000-1039, FluidR3_GM and MuseScore_General_Lite
+* ``calibration``: seeds 1000-1239, FluidR3_GM and MuseScore_General_Lite
   alternately; used to choose the instrument timeline's thresholds;
 * ``evaluation``: seeds 2000-2029, FluidR3_GM, MuseScore_General_Lite and
   TimGM6mb in turn (TimGM6mb is never used for calibration); used only to
@@ -40,7 +40,7 @@ FONTS = {
     "TimGM6mb": "/usr/share/sounds/sf2/TimGM6mb.sf2",
 }
 SETS = {
-    "calibration": (range(1000, 1040), ("FluidR3", "MuseScore")),
+    "calibration": (range(1000, 1240), ("FluidR3", "MuseScore")),
     "evaluation": (range(2000, 2030), ("FluidR3", "MuseScore", "TimGM6mb")),
 }
 

@@ -31,12 +31,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import FRAME, f1, frame_matrix, load_set  # noqa: E402
 
 from songlens.analysis.instruments import CLASSES, instrument_timeline, load_heads  # noqa: E402
+from songlens.config import InstrumentConfig  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
 
-def evaluate(name: str) -> str:
+def subsample(pieces: list, step: int) -> list:
+    """Keep every ``step``-th patch (hop 1.5 s -> 3.0 s for step 2)."""
+    from dataclasses import replace
+
+    out = []
+    for p in pieces:
+        acts = {m: replace(a, times=a.times[::step], probs=a.probs[::step],
+                           penultimate=a.penultimate[::step], level_db=a.level_db[::step],
+                           pooled=None if a.pooled is None else a.pooled[::step],
+                           hop_s=a.hop_s * step)
+                for m, a in p.acts.items()}
+        out.append(replace(p, acts=acts))
+    return out
+
+
+def evaluate(name: str, *, step: int = 1, config: InstrumentConfig | None = None) -> str:
     pieces = load_set(name)
+    if step > 1:
+        pieces = subsample(pieces, step)
     heads = load_heads()
     det = heads.detectable
     counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros((len(CLASSES), 3)))
@@ -44,7 +62,7 @@ def evaluate(name: str) -> str:
     lead_hits: dict[str, list[bool]] = defaultdict(list)
     for p in pieces:
         secs = [tuple(s) for s in p.truth["sections"]]
-        tl = instrument_timeline(p.acts, sections=secs, heads=heads)
+        tl = instrument_timeline(p.acts, sections=secs, heads=heads, config=config)
         est_iv = {i.name: i.active for i in tl.instruments}
         est = frame_matrix(est_iv, p.duration)
         ref = frame_matrix(p.truth["instruments"], p.duration)
@@ -66,7 +84,9 @@ def evaluate(name: str) -> str:
             for key in ("all", p.font):
                 lead_hits[key].append(ld.name == want)
         del first
-    lines = [f"# Instrument timeline on labelled renders ({name} set)", "",
+    hop = pieces[0].acts["musicnn_mtt"].hop_s if pieces else float("nan")
+    lines = [f"# Instrument timeline on labelled renders ({name} set, patch hop {hop:.1f} s)",
+             "",
              f"{len(pieces)} pieces, {sum(p.duration for p in pieces) / 60:.1f} min; frames of "
              f"{FRAME} s. Heads: {', '.join(heads.features)}; detectable classes: "
              f"{', '.join(c for c, d in zip(CLASSES, det, strict=True) if d)}; not detected: "
@@ -106,8 +126,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", default="evaluation")
     ap.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    ap.add_argument("--step", type=int, default=1,
+                    help="use every step-th patch (2: hop 3.0 s instead of 1.5 s)")
+    ap.add_argument("--smooth", type=int, default=None, help="InstrumentConfig.smooth_patches")
     args = ap.parse_args()
-    text = evaluate(args.set)
+    cfg = InstrumentConfig(hop_seconds=1.5 * args.step,
+                           **({"smooth_patches": args.smooth} if args.smooth else {}))
+    text = evaluate(args.set, step=args.step, config=cfg)
     print(text)
     if args.out:
         args.out.write_text(text)

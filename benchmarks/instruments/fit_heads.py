@@ -20,7 +20,11 @@ Procedure (calibration set only; the evaluation set is never read here):
    its out-of-fold AUC is >= 0.75 and the best out-of-fold frame F1 >= 0.5
    (rule fixed before looking at the results); a class with neither a
    detectable head nor a tag path is reported as not detected.
-4. Final heads are refitted on all calibration pieces and written to
+4. Lead heads: one-vs-rest logistic regressions on the same features whose
+   target is the designed lead class of the section a patch lies in (same L2
+   strength); their out-of-fold section accuracy (lead picked among the
+   classes the timeline finds active) is recorded.
+5. Final heads are refitted on all calibration pieces and written to
    ``src/songlens/models/data/instrument_heads.npz`` with a JSON header
    holding the cross-validation figures; its sha256 goes into the registry.
 """
@@ -41,6 +45,7 @@ from common import ROOT, Piece, f1, frame_matrix, load_set  # noqa: E402
 
 from songlens.analysis.instruments import (  # noqa: E402
     CLASSES,
+    MELODIC,
     InstrumentHeads,
     _feature,
     instrument_timeline,
@@ -64,7 +69,7 @@ TAG_PATHS = {
                "male voice", "female voice", "choir", "choral", "opera", "female", "male",
                "woman", "man"),
 }
-LAMBDAS = (1e-3, 1e-2, 1e-1)
+LAMBDAS = (3e-3, 1e-2, 3e-2)
 THRESHOLDS = np.round(np.arange(0.10, 0.901, 0.05), 2)
 MIN_AUC, MIN_F1 = 0.75, 0.5
 
@@ -105,11 +110,41 @@ TAUS: dict[str, tuple[tuple[str, ...], float]] = {}
 """Tag paths with their thresholds, set by main() from the calibration set."""
 
 
-def make_heads(mean, std, w, b, names, thresholds, detectable) -> InstrumentHeads:
+def make_heads(mean, std, w, b, names, thresholds, detectable, lead=(None, None)
+               ) -> InstrumentHeads:
     return InstrumentHeads(classes=CLASSES, features=names, mean=mean, std=std, weights=w,
                            bias=b, thresholds=np.asarray(thresholds, float),
                            detectable=np.asarray(detectable, bool), header={},
-                           tag_paths=dict(TAUS))
+                           tag_paths=dict(TAUS), lead_weights=lead[0], lead_bias=lead[1])
+
+
+def lead_targets(p: Piece) -> np.ndarray:
+    """One-hot designed lead class of the section each patch centre lies in."""
+    centre = p.acts["musicnn_mtt"].times.mean(axis=1)
+    y = np.zeros((centre.size, len(MELODIC)))
+    for a, b, c in p.truth["lead"]:
+        y[(centre >= a) & (centre < b), MELODIC.index(c)] = 1.0
+    return y
+
+
+def oof_lead_accuracy(pieces: list[Piece], names: tuple[str, ...], lam: float,
+                      heads_cv: list[tuple[InstrumentHeads, list[Piece]]],
+                      thresholds: np.ndarray, folds: int = 5) -> float:
+    hits = []
+    for f, (h, test) in enumerate(heads_cv):
+        train = [p for i, p in enumerate(pieces) if i % folds != f]
+        x = np.concatenate([features(p, names) for p in train])
+        lw, lb = fit_logistic((x - h.mean) / h.std, np.concatenate(
+            [lead_targets(p) for p in train]), lam)
+        hf = make_heads(h.mean, h.std, h.weights, h.bias, names, thresholds,
+                        [True] * len(CLASSES), lead=(lw, lb))
+        for p in test:
+            tl = instrument_timeline(p.acts, sections=[tuple(s) for s in p.truth["sections"]],
+                                     heads=hf)
+            want = {round(a, 3): c for a, _, c in p.truth["lead"]}
+            hits += [ld.name == want[round(ld.start, 3)] for ld in tl.lead
+                     if round(ld.start, 3) in want]
+    return float(np.mean(hits))
 
 
 def tag_thresholds(pieces: list[Piece]) -> dict[str, tuple[tuple[str, ...], float]]:
@@ -208,10 +243,14 @@ def main() -> None:
         print(f"{c:16s} head AUC {aucs[j]:.3f}  theta {thresholds[j]:.2f}  "
               f"OOF frame F1 {best_f1[j]:.3f}  head {'used' if detectable[j] else 'NOT used'}"
               f"  {path}")
+    lead_acc = oof_lead_accuracy(pieces, names, lam, cv, thresholds)
+    print(f"lead heads: out-of-fold section accuracy {lead_acc:.3f}")
     x = np.concatenate([features(p, names) for p in pieces])
     y = np.concatenate([p.coverage() for p in pieces])
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-6
     w, b = fit_logistic((x - mean) / std, y, lam)
+    lw, lb = fit_logistic((x - mean) / std, np.concatenate([lead_targets(p) for p in pieces]),
+                          lam)
     header = {
         "format": "songlens.instrument_heads/1",
         "classes": list(CLASSES),
@@ -219,6 +258,7 @@ def main() -> None:
         "l2": lam,
         "thresholds": [float(t) for t in thresholds],
         "detectable": [bool(d) for d in detectable],
+        "lead_classes": list(MELODIC),
         "tag_paths": {c: {"tags": list(n), "threshold": round(t, 4)}
                       for c, (n, t) in TAUS.items()},
         "training": {
@@ -229,11 +269,14 @@ def main() -> None:
             "oof_auc": [round(float(v), 4) for v in aucs],
             "oof_frame_f1": [round(float(v), 4) for v in best_f1],
             "rule": f"head used if OOF AUC >= {MIN_AUC} and OOF frame F1 >= {MIN_F1}",
+            "oof_lead_accuracy": round(lead_acc, 4),
+            "search_mean_auc": {k: round(float(np.nanmean(v)), 4) for k, v in search.items()},
         },
     }
     np.savez_compressed(OUT, header=np.array(json.dumps(header, sort_keys=True)),
                         mean=mean.astype(np.float32), std=std.astype(np.float32),
-                        weights=w.astype(np.float32), bias=b.astype(np.float32))
+                        weights=w.astype(np.float32), bias=b.astype(np.float32),
+                        lead_weights=lw.astype(np.float32), lead_bias=lb.astype(np.float32))
     print(f"{best}: wrote {OUT} ({OUT.stat().st_size} bytes, sha256 {sha256_file(OUT)})")
 
 

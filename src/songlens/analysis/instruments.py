@@ -35,9 +35,13 @@ Conventions
   0 s, the last to the end).
 * ``first_entry`` of a class = start of its first interval (s).
 * Lead: in each section (or each ``lead_window_seconds`` window when no
-  sections are given), the melodic class (not drums or bass) active over at
-  least half of it with the highest mean score (patches weighted by their
-  overlap with the section); ``None`` when there is none.
+  sections are given), among the melodic classes (not drums or bass) active
+  over at least half of it, the one with the highest mean *lead score*
+  (patches weighted by their overlap with the section); ``None`` when no
+  melodic class is active. Lead scores come from a second set of logistic
+  heads on the same features, fitted on the renders' designed lead lines (the
+  melody instrument, louder than the accompaniment); without them, the
+  activity scores are used.
 """
 
 from __future__ import annotations
@@ -86,6 +90,9 @@ class InstrumentHeads:
     name: str = "instrument_heads"
     tag_paths: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
     """class -> (MTT tags, tau)."""
+    lead_weights: np.ndarray | None = None
+    """[shape=(n_features, len(MELODIC))] lead heads (same standardisation)."""
+    lead_bias: np.ndarray | None = None
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -120,13 +127,18 @@ def load_heads(name: str = "instrument_heads") -> InstrumentHeads:
             thresholds=np.asarray(header["thresholds"], dtype=np.float64),
             detectable=np.asarray(header["detectable"], dtype=bool), header=header, name=name,
             tag_paths={c: (tuple(v["tags"]), float(v["threshold"]))
-                       for c, v in header.get("tag_paths", {}).items()})
+                       for c, v in header.get("tag_paths", {}).items()},
+            lead_weights=arrays["lead_weights"].astype(np.float32)
+            if "lead_weights" in arrays else None,
+            lead_bias=arrays["lead_bias"].astype(np.float32) if "lead_bias" in arrays else None)
     except (OSError, ValueError, KeyError) as exc:
         raise ModelLoadingError(f"cannot read instrument heads {str(path)!r}: {exc}") from exc
     k = len(heads.classes)
     if (heads.weights.shape != (heads.mean.size, k) or heads.bias.shape != (k,)
             or heads.thresholds.shape != (k,) or not set(heads.features) <= set(_FEATURES)
-            or not set(heads.tag_paths) <= set(heads.classes)):
+            or not set(heads.tag_paths) <= set(heads.classes)
+            or (heads.lead_weights is not None
+                and heads.lead_weights.shape != (heads.mean.size, len(MELODIC)))):
         raise ModelLoadingError(f"instrument heads {str(path)!r} are inconsistent")
     return heads
 
@@ -188,6 +200,20 @@ def instrument_scores(acts: dict[str, TagActivations], heads: InstrumentHeads) -
     detectable = heads.detectable | np.array([c in heads.tag_paths for c in heads.classes])
     scores[:, ~detectable] = 0.0
     return scores
+
+
+def lead_scores(acts: dict[str, TagActivations], heads: InstrumentHeads) -> np.ndarray | None:
+    """Lead score of every melodic class in every patch, or None without lead heads.
+
+    Returns
+    -------
+    scores : np.ndarray [shape=(n_patches, len(MELODIC))] or None
+    """
+    if heads.lead_weights is None or heads.lead_bias is None:
+        return None
+    x = np.concatenate([_feature(f, acts) for f in heads.features], axis=1)
+    z = ((x - heads.mean) / heads.std) @ heads.lead_weights + heads.lead_bias
+    return 1.0 / (1.0 + np.exp(-z))
 
 
 @dataclass
@@ -319,7 +345,12 @@ def instrument_timeline(acts: dict[str, TagActivations], *,
     windows = sections if sections else [
         (a, min(duration, a + config.lead_window_seconds), "")
         for a in np.arange(0.0, duration, config.lead_window_seconds)]
-    lead = _lead(windows, instruments, scores, cells, heads.classes)
+    lead_s = lead_scores(acts, heads)
+    if lead_s is None:
+        lead_s, lead_classes = scores, heads.classes
+    else:
+        lead_s, lead_classes = _median3(lead_s, config.smooth_patches), MELODIC
+    lead = _lead(windows, instruments, lead_s, cells, lead_classes)
     return InstrumentTimeline(classes=heads.classes, times=times, scores=scores, active=active,
                               instruments=instruments, lead=lead,
                               not_detected=tuple(c for c, d in zip(heads.classes, detectable,
