@@ -73,8 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
     a.add_argument("--json", dest="json_out", metavar="OUT",
                    help="write JSON to OUT ('-' = stdout; a directory for several files)")
-    a.add_argument("--profile", default="fast", choices=["fast"],
-                   help="analysis profile (fast = DSP only)")
+    a.add_argument("--profile", default="fast", choices=["fast", "full"],
+                   help="analysis profile (fast = DSP only; full adds the learned models: "
+                        "instrument timeline)")
     a.add_argument("--indent", type=int, default=None, help="indent the JSON output")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -22,11 +22,13 @@ __all__ = [
     "SignalConfig",
     "SilenceConfig",
     "DynamicsConfig",
+    "InstrumentConfig",
     "AnalysisConfig",
 ]
 
-PROFILES = ("fast",)
-"""Analysis profiles. ``fast`` runs DSP analysers only."""
+PROFILES = ("fast", "full")
+"""Analysis profiles. ``fast`` runs DSP analysers only; ``full`` adds the learned
+models (the musicnn taggers and the instrument timeline)."""
 
 T = TypeVar("T")
 
@@ -127,6 +129,25 @@ class DynamicsConfig:
 
 
 @dataclass(frozen=True)
+class InstrumentConfig:
+    """Instrument timeline (profile ``full``); see :mod:`songlens.analysis.instruments`."""
+
+    hop_seconds: float = _param(1.5, 0.5, 3.0, "time between the taggers' 3 s patches (s)")
+    smooth_patches: int = _param(3, 1, 9, "median smoothing of the scores (patches)")
+    hysteresis: float = _param(0.15, 0.0, 0.5, "a class switches on at score 0.5 and off "
+                               "below 0.5 - hysteresis")
+    max_gap_seconds: float = _param(4.0, 0.0, 30.0, "gaps this short are bridged (s)")
+    min_active_seconds: float = _param(4.5, 0.0, 60.0, "shorter activity is dropped (s)")
+    silence_db: float = _param(50.0, 10.0, 120.0, "patches this far below the loudest have "
+                               "no instrument (dB)")
+    lead_window_seconds: float = _param(10.0, 2.0, 120.0, "lead-instrument window when there "
+                                        "are no sections (s)")
+
+    def __post_init__(self) -> None:
+        _check_ranges(self)
+
+
+@dataclass(frozen=True)
 class AnalysisConfig:
     """All analysis settings; stamped into every result."""
 
@@ -134,6 +155,7 @@ class AnalysisConfig:
     signal: SignalConfig = field(default_factory=SignalConfig)
     silence: SilenceConfig = field(default_factory=SilenceConfig)
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)
+    instruments: InstrumentConfig = field(default_factory=InstrumentConfig)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -153,4 +175,5 @@ _SUBCONFIGS: dict[tuple[str, str], type] = {
     ("AnalysisConfig", "signal"): SignalConfig,
     ("AnalysisConfig", "silence"): SilenceConfig,
     ("AnalysisConfig", "dynamics"): DynamicsConfig,
+    ("AnalysisConfig", "instruments"): InstrumentConfig,
 }

@@ -189,6 +189,8 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
     _harmony(result, bundle, config=config, warnings=warnings)
+    if config.profile == "full":
+        _run_models(result, bundle, config, warnings)
 
     # observations worth a warning (the result stays valid)
     if loud.integrated_lufs is None:
@@ -256,6 +258,35 @@ def _harmony(result: AnalysisResult, bundle: FeatureBundle, *, config: AnalysisC
                                                    duration=bundle.duration)
     if result.key is None and bundle.stats.peak.max() > 0:
         warnings.append("no pitched content found: no key, chords are all 'N'")
+def _run_models(result: AnalysisResult, bundle: FeatureBundle, config: AnalysisConfig,
+                warnings: list[str]) -> None:
+    """Profile ``full``: the learned models (instrument timeline)."""
+    if bundle.y is None:
+        warnings.append("the track is longer than signal.keep_audio_max_seconds: "
+                        "no instrument timeline")
+        return
+    from .analysis.instruments import detect_instruments
+
+    sections = ([(s.start, s.end, s.label) for s in result.sections]
+                if result.sections else None)
+    timeline = detect_instruments(bundle.y, sr=bundle.signal.sample_rate, sections=sections,
+                                  config=config.instruments)
+    result.instruments = timeline.instruments
+    result.lead_instruments = timeline.lead
+    from .models.registry import REGISTRY
+
+    models = result.settings.setdefault("models", {})
+    for name in timeline.models:
+        models[name] = REGISTRY[name].to_dict()
+    result.settings["instrument_timeline"] = {
+        "tagger_rate_hz": 16000,
+        "resampling": {"from_hz": bundle.signal.sample_rate, "to_hz": 16000,
+                       "method": "soxr HQ"},
+        "not_detected": list(timeline.not_detected),
+    }
+    if timeline.not_detected:
+        warnings.append("instrument classes the models cannot detect (never reported): "
+                        + ", ".join(timeline.not_detected))
 
 
 def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:

@@ -47,6 +47,8 @@ class TagActivations:
         The model's 200-d penultimate features (an embedding).
     level_db : np.ndarray [shape=(n_patches,)]
         RMS level of the patch (dBFS).
+    hop_s : float
+        Time between patch starts (s).
     duration : float
         Duration of the tagged audio (s).
     resampled_from : int or None
@@ -60,7 +62,10 @@ class TagActivations:
     penultimate: np.ndarray
     level_db: np.ndarray
     duration: float
+    hop_s: float
     resampled_from: int | None = None
+    pooled: np.ndarray | None = None
+    """[shape=(n_patches, 1506)] the back-end's pooled features, when requested."""
 
     def __getitem__(self, tag: str) -> np.ndarray:
         """Probability curve of one tag, shape (n_patches,)."""
@@ -86,6 +91,7 @@ class TagActivations:
                             "method": "soxr HQ"} if self.resampled_from else None),
             "n_fft": N_FFT, "hop_length": HOP_LENGTH, "n_mels": N_MELS,
             "patch_frames": N_FRAMES, "patch_seconds": N_FRAMES * HOP_LENGTH / SAMPLE_RATE,
+            "patch_hop_seconds": self.hop_s,
         }
 
 
@@ -127,7 +133,8 @@ def _check_audio(y: np.ndarray, sr: Any) -> np.ndarray:
 
 
 def tag_audio(y: np.ndarray, *, sr: int, model: str = "musicnn_mtt",
-              cover_end: bool = True) -> TagActivations:
+              cover_end: bool = True, hop_s: float | None = None,
+              pooled: bool = False) -> TagActivations:
     """Tag probabilities of mono audio over time.
 
     Parameters
@@ -141,6 +148,12 @@ def tag_audio(y: np.ndarray, *, sr: int, model: str = "musicnn_mtt",
         ``"musicnn_mtt"`` (MagnaTagATune tags) or ``"musicnn_msd"`` (MSD tags).
     cover_end : bool
         Add a patch aligned to the end so the last < 3 s are tagged too.
+    hop_s : float > 0, optional
+        Time between patch starts (s), rounded to whole frames of 16 ms;
+        default: back to back (2.992 s) as musicnn. Overlapping patches give a
+        finer timeline for proportionally more computation.
+    pooled : bool
+        Keep the model's pooled features (``TagActivations.pooled``).
 
     Returns
     -------
@@ -163,13 +176,15 @@ def tag_audio(y: np.ndarray, *, sr: int, model: str = "musicnn_mtt",
     y = _check_audio(y, sr)
     y16 = to_tagger_rate(y, sr=int(sr))
     S = log_mel(y16, sr=SAMPLE_RATE)
-    acts = tag_log_mel(S, model=model, cover_end=cover_end, y16=y16)
+    acts = tag_log_mel(S, model=model, cover_end=cover_end, y16=y16, hop_s=hop_s,
+                       pooled=pooled)
     acts.resampled_from = None if sr == SAMPLE_RATE else int(sr)
     return acts
 
 
 def tag_log_mel(S: np.ndarray, *, model: str = "musicnn_mtt", cover_end: bool = True,
-                y16: np.ndarray | None = None) -> TagActivations:
+                y16: np.ndarray | None = None, hop_s: float | None = None,
+                pooled: bool = False) -> TagActivations:
     """Tag a precomputed musicnn log-mel spectrogram (to share it between models).
 
     Parameters
@@ -179,8 +194,11 @@ def tag_log_mel(S: np.ndarray, *, model: str = "musicnn_mtt", cover_end: bool = 
     model : str
     cover_end : bool
     y16 : np.ndarray [shape=(n,)], optional
-        The 16 kHz audio ``S`` was computed from, for ``level_db`` (else
-        estimated from ``S``: NaN).
+        The 16 kHz audio ``S`` was computed from, for ``level_db`` (else NaN).
+    hop_s : float > 0, optional
+        See :func:`tag_audio`.
+    pooled : bool
+        See :func:`tag_audio`.
 
     Returns
     -------
@@ -202,21 +220,28 @@ def tag_log_mel(S: np.ndarray, *, model: str = "musicnn_mtt", cover_end: bool = 
     weights = load_musicnn(model)
     n = S.shape[0]
     duration = (y16.size / SAMPLE_RATE) if y16 is not None else (n - 1) * HOP_LENGTH / SAMPLE_RATE
+    hop = N_FRAMES
     if n < N_FRAMES:  # repeat-pad short audio to one patch
         S = np.resize(S, (N_FRAMES, S.shape[1]))
         starts = np.array([0])
         times = np.array([[0.0, duration]])
     else:
-        starts = patch_starts(n, cover_end=cover_end)
+        if hop_s is not None and not hop_s > 0:
+            raise ParameterError(f"hop_s must be > 0 s, got {hop_s}")
+        if hop_s is not None:
+            hop = max(1, int(round(hop_s * SAMPLE_RATE / HOP_LENGTH)))
+        starts = patch_starts(n, hop=hop, cover_end=cover_end)
         t0 = starts * HOP_LENGTH / SAMPLE_RATE
         times = np.stack([t0, np.minimum(t0 + N_FRAMES * HOP_LENGTH / SAMPLE_RATE,
                                          max(duration, t0[-1]))], axis=1)
-    probs, pen = forward(make_patches(S, starts), weights)
+    out = forward(make_patches(S, starts), weights, pooled=pooled)
     level = np.full(len(starts), np.nan)
     if y16 is not None:
         for i, (a, b) in enumerate(times):
             seg = y16[int(a * SAMPLE_RATE):max(int(a * SAMPLE_RATE) + 1, int(b * SAMPLE_RATE))]
             ms = float(np.mean(np.square(seg, dtype=np.float64))) if seg.size else 0.0
             level[i] = 10 * np.log10(ms) if ms > 0 else -np.inf
-    return TagActivations(model=model, tags=weights.tags, times=times, probs=probs,
-                          penultimate=pen, level_db=level, duration=float(duration))
+    return TagActivations(model=model, tags=weights.tags, times=times, probs=out[0],
+                          penultimate=out[1], level_db=level, duration=float(duration),
+                          hop_s=hop * HOP_LENGTH / SAMPLE_RATE,
+                          pooled=out[2] if pooled else None)

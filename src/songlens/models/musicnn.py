@@ -220,16 +220,18 @@ def log_mel(y: np.ndarray, *, sr: int, block_frames: int = 4096) -> np.ndarray:
     return out
 
 
-def patch_starts(n_frames: int, *, cover_end: bool = False) -> np.ndarray:
+def patch_starts(n_frames: int, *, hop: int = N_FRAMES, cover_end: bool = False) -> np.ndarray:
     """First frame of each 187-frame patch.
 
-    musicnn tags back-to-back patches from frame 0 and drops an incomplete last
-    one. With ``cover_end``, one more patch aligned to the last frame is added
-    when frames would otherwise be left out (it overlaps the previous patch).
+    musicnn tags back-to-back patches (``hop = 187``) from frame 0 and drops an
+    incomplete last one. With ``cover_end``, one more patch aligned to the last
+    frame is added when frames would otherwise be left out.
 
     Parameters
     ----------
     n_frames : int >= N_FRAMES
+    hop : int > 0
+        Frames between patch starts (187: musicnn's back-to-back patches).
     cover_end : bool
 
     Returns
@@ -238,7 +240,9 @@ def patch_starts(n_frames: int, *, cover_end: bool = False) -> np.ndarray:
     """
     if n_frames < N_FRAMES:
         raise ParameterError(f"need at least {N_FRAMES} frames (3 s), got {n_frames}")
-    starts = np.arange(0, n_frames - N_FRAMES + 1, N_FRAMES, dtype=np.int64)
+    if hop < 1:
+        raise ParameterError(f"hop must be >= 1 frame, got {hop}")
+    starts = np.arange(0, n_frames - N_FRAMES + 1, hop, dtype=np.int64)
     if cover_end and starts[-1] + N_FRAMES < n_frames:
         starts = np.append(starts, n_frames - N_FRAMES)
     return starts
@@ -275,16 +279,22 @@ class _TimbralDFT:
     ``z = irfft(Z)`` restricted to the valid ``f``. The first step is a batch of
     49 (one per frequency bin) real matrix products with 14 inputs (7 frames,
     real and imaginary parts); the inverse transform of the valid outputs is one
-    more matrix product per kernel.
+    more matrix product per kernel. Only the extreme that the max-pooling
+    needs is kept per channel (see :func:`_pool_block`): output channels are
+    reordered so those needing the max come first.
     """
 
-    def __init__(self, kernels: list[np.ndarray]):
+    def __init__(self, kernels: list[np.ndarray], use_max: list[np.ndarray]):
         n = N_MELS
         self.n_bins = n // 2 + 1
         self.widths = [k.shape[1] for k in kernels]
         self.channels = [k.shape[3] for k in kernels]
-        w = np.concatenate([np.pad(k[:, :, 0, :], ((0, 0), (0, n - k.shape[1]), (0, 0)))
-                            for k in kernels], axis=2)  # (7, 96, C)
+        self.n_max = [int(u.sum()) for u in use_max]
+        self.order = [np.concatenate([np.flatnonzero(u), np.flatnonzero(~u)]) for u in use_max]
+        self.unorder = [np.argsort(o) for o in self.order]
+        w = np.concatenate([np.pad(k[:, :, 0, :][:, :, o], ((0, 0), (0, n - k.shape[1]), (0, 0)))
+                            for k, o in zip(kernels, self.order, strict=True)],
+                           axis=2)  # (7, 96, C), channels reordered
         wh = np.fft.rfft(w.astype(np.float64), axis=1)  # (7, 49, C)
         wr = np.transpose(wh.real, (1, 0, 2))  # (49, 7, C)
         wi = np.transpose(wh.imag, (1, 0, 2))
@@ -304,8 +314,8 @@ class _TimbralDFT:
             m[:, 1::2] = -coef * np.sin(ang)
             self.inverse.append(m.astype(np.float32))
 
-    def max_min(self, xp: np.ndarray, *, chunk: int = 128) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per kernel, the max and min over valid frequencies of the convolution.
+    def extremes(self, xp: np.ndarray, *, chunk: int = 128) -> list[np.ndarray]:
+        """Per kernel, the max (or min) over valid frequencies of the convolution.
 
         Parameters
         ----------
@@ -314,7 +324,9 @@ class _TimbralDFT:
 
         Returns
         -------
-        list of (zmax, zmin), each [shape=(C_kernel, B * T)], bias not added.
+        list of np.ndarray [shape=(C_kernel, B * T)]
+            Max over frequency for the channels of ``use_max``, else min; bias
+            not added; channels in the kernel's order.
         """
         b, tp, n = xp.shape
         t = tp - 6
@@ -327,33 +339,39 @@ class _TimbralDFT:
                 a[:, p * 7 + dt, :] = np.transpose(part[:, dt:dt + t, :], (2, 0, 1)).reshape(
                     self.n_bins, b * t)
         c_total = sum(self.channels)
-        outs = [(np.empty((c, b * t), np.float32), np.empty((c, b * t), np.float32))
-                for c in self.channels]
+        outs = [np.empty((c, b * t), np.float32) for c in self.channels]
         for i in range(0, b * t, chunk):
             j = min(b * t, i + chunk)
             # a contiguous copy: numpy's matmul falls back to a slow loop on strided stacks
             o = np.matmul(self.g_t, np.ascontiguousarray(a[:, :, i:j]))  # (49, 2C, m)
             o = o.reshape(2 * self.n_bins, c_total, j - i)  # rows (k, re/im)
             c0 = 0
-            for (zmax, zmin), inv, c in zip(outs, self.inverse, self.channels, strict=True):
+            for out, inv, c, nm in zip(outs, self.inverse, self.channels, self.n_max,
+                                       strict=True):
                 z = inv @ o[:, c0:c0 + c, :].reshape(2 * self.n_bins, c * (j - i))
-                zmax[:, i:j] = z.max(axis=0).reshape(c, j - i)
-                zmin[:, i:j] = z.min(axis=0).reshape(c, j - i)
+                m = j - i
+                out[:nm, i:j] = z[:, :nm * m].max(axis=0).reshape(nm, m)
+                out[nm:, i:j] = z[:, nm * m:].min(axis=0).reshape(c - nm, m)
                 c0 += c
-        return outs
+        return [out[u] for out, u in zip(outs, self.unorder, strict=True)]
 
 
-def _pool_block(zmax: np.ndarray, zmin: np.ndarray, bias: np.ndarray,
+def _use_max(bn: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Channels whose max-pooling over frequency is reached at the conv's max."""
+    return bn[0] >= 0
+
+
+def _pool_block(extreme: np.ndarray, bias: np.ndarray,
                 bn: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """conv + bias -> ReLU -> batch norm -> max over frequency, from max/min of the conv.
+    """conv + bias -> ReLU -> batch norm -> max over frequency, from an extreme of the conv.
 
     ReLU is non-decreasing and the batch norm is affine per channel, so the max
     over frequency of ``scale * relu(z + b) + shift`` is reached at the max of
-    ``z`` when ``scale >= 0`` and at its min otherwise. Arrays are (C, N).
+    ``z`` when ``scale >= 0`` and at its min otherwise (:func:`_use_max`);
+    ``extreme`` holds that max or min, shape (C, N).
     """
     scale, shift = bn
-    z = np.where(scale[:, None] >= 0, zmax, zmin) + bias[:, None]
-    return np.maximum(z, 0) * scale[:, None] + shift[:, None]
+    return np.maximum(extreme + bias[:, None], 0) * scale[:, None] + shift[:, None]
 
 
 class _TemporalToeplitz:
@@ -367,18 +385,21 @@ class _TemporalToeplitz:
     im2col copy of ``L`` values per output.
     """
 
-    def __init__(self, kernel: np.ndarray, *, block: int = 16):
+    def __init__(self, kernel: np.ndarray, use_max: np.ndarray, *, block: int = 16):
         self.length = kernel.shape[0]
         self.channels = kernel.shape[-1]
         self.block = block
-        k = kernel.reshape(self.length, self.channels).T  # (C, L)
+        self.n_max = int(use_max.sum())
+        order = np.concatenate([np.flatnonzero(use_max), np.flatnonzero(~use_max)])
+        self.unorder = np.argsort(order)
+        k = kernel.reshape(self.length, self.channels).T[order]  # (C, L), max channels first
         t = np.zeros((block, self.channels, block + self.length - 1), np.float32)
         for u in range(block):
             t[u, :, u:u + self.length] = k
         self.matrix = t.reshape(block * self.channels, block + self.length - 1)
 
-    def max_min(self, xn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Max and min over mel bands of the convolution of ``xn`` (B, T, 96): each (C, B*T)."""
+    def extremes(self, xn: np.ndarray) -> np.ndarray:
+        """Max (or min, see :func:`_use_max`) over mel bands of the convolution: (C, B*T)."""
         b, t, n = xn.shape
         bs, length = self.block, self.length
         before = (length - 1) // 2
@@ -390,11 +411,10 @@ class _TemporalToeplitz:
         win = np.lib.stride_tricks.sliding_window_view(xp, bs + length - 1, axis=0)[::bs][:nb]
         xb = np.ascontiguousarray(np.transpose(win, (2, 0, 1))).reshape(bs + length - 1, -1)
         z = (self.matrix @ xb).reshape(bs, self.channels, nb, b, n)
-        out = []
-        for r in (z.max(axis=4), z.min(axis=4)):  # (bs, C, nb, B)
-            r = np.transpose(r, (1, 3, 2, 0)).reshape(self.channels, b, nb * bs)[:, :, :t]
-            out.append(r.reshape(self.channels, b * t))
-        return out[0], out[1]
+        nm = self.n_max
+        r = np.concatenate([z[:, :nm].max(axis=4), z[:, nm:].min(axis=4)], axis=1)
+        r = np.transpose(r, (1, 3, 2, 0)).reshape(self.channels, b, nb * bs)[:, :, :t]
+        return r.reshape(self.channels, b * t)[self.unorder]
 
 
 def _conv_time(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -413,8 +433,10 @@ class _Plan:
     def __init__(self, w: MusicnnWeights):
         self.weights = w
         self.bn = {layer: w.bn(layer) for layer in _BNS}
-        self.dft = _TimbralDFT([w.arrays[f"{name}.kernel"] for name, _ in _TIMBRAL])
-        self.temporal = {name: _TemporalToeplitz(w.arrays[f"{name}.kernel"])
+        self.dft = _TimbralDFT([w.arrays[f"{name}.kernel"] for name, _ in _TIMBRAL],
+                               [_use_max(self.bn[f"{name}_bn"]) for name, _ in _TIMBRAL])
+        self.temporal = {name: _TemporalToeplitz(w.arrays[f"{name}.kernel"],
+                                                 _use_max(self.bn[f"{name}_bn"]))
                          for name, _ in _TEMPORAL}
 
 
@@ -432,7 +454,8 @@ def _plan(weights: MusicnnWeights) -> _Plan:
 
 
 def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
-            timbral: str = "dft", workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+            timbral: str = "dft", workers: int | None = None,
+            pooled: bool = False) -> tuple[np.ndarray, ...]:
     """Tag probabilities and penultimate features of log-mel patches.
 
     Parameters
@@ -450,12 +473,17 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         cores and ``threadpoolctl`` is importable (then each thread's BLAS is
         limited to one thread, which also avoids the stalls of a multithreaded
         BLAS on an oversubscribed CPU), else 1 (and BLAS keeps its own threads).
+    pooled : bool
+        Also return the back-end's input: the max and the mean over time of
+        the 753 front- and mid-end features, before batch norm.
 
     Returns
     -------
     probs : np.ndarray [shape=(n_patches, n_tags), dtype=float32]
         Sigmoid of the logits.
     penultimate : np.ndarray [shape=(n_patches, 200), dtype=float32]
+    pooled : np.ndarray [shape=(n_patches, 1506), dtype=float32]
+        Only with ``pooled=True``: ``[max_0, mean_0, max_1, mean_1, ...]``.
     """
     patches = np.asarray(patches, dtype=np.float32)
     if patches.ndim != 3 or patches.shape[1:] != (N_FRAMES, N_MELS):
@@ -467,7 +495,9 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         raise ParameterError(f"batch must be >= 1, got {batch}")
     n = patches.shape[0]
     if n == 0:
-        return (np.zeros((0, len(weights.tags)), np.float32), np.zeros((0, 200), np.float32))
+        empty = (np.zeros((0, len(weights.tags)), np.float32), np.zeros((0, 200), np.float32),
+                 np.zeros((0, 1506), np.float32))
+        return empty if pooled else empty[:2]
     plan = _plan(weights)
     blocks = [slice(i, i + batch) for i in range(0, n, batch)]
     limits = _blas_single_thread()
@@ -475,7 +505,7 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         workers = min(2, os.cpu_count() or 1) if limits is not None else 1
     workers = max(1, min(int(workers), len(blocks)))
 
-    def run(sl: slice) -> tuple[np.ndarray, np.ndarray]:
+    def run(sl: slice) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return _forward_block(patches[sl], plan, direct=timbral == "direct")
 
     if workers == 1 and limits is None:
@@ -486,7 +516,8 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         with limits if limits is not None else _nullcontext():
             with ThreadPoolExecutor(max_workers=workers) as ex:
                 results = list(ex.map(run, blocks))
-    return (np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results]))
+    outs = tuple(np.concatenate([r[i] for r in results]) for i in range(3 if pooled else 2))
+    return outs
 
 
 class _nullcontext:
@@ -507,7 +538,7 @@ def _blas_single_thread() -> Any:
 
 
 def _forward_block(x: np.ndarray, plan: _Plan, *, direct: bool = False
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = plan.weights
     a = w.arrays
     bn = plan.bn
@@ -517,16 +548,16 @@ def _forward_block(x: np.ndarray, plan: _Plan, *, direct: bool = False
     xp = np.pad(xn, ((0, 0), (3, 3), (0, 0)))
     feats = []  # each (C, B*T)
     if not direct:
-        for (name, _), (zmax, zmin) in zip(_TIMBRAL, plan.dft.max_min(xp), strict=True):
-            feats.append(_pool_block(zmax, zmin, a[f"{name}.bias"], bn[f"{name}_bn"]))
+        for (name, _), ext in zip(_TIMBRAL, plan.dft.extremes(xp), strict=True):
+            feats.append(_pool_block(ext, a[f"{name}.bias"], bn[f"{name}_bn"]))
     else:
         for name, _ in _TIMBRAL:
             z = _timbral_direct(xp, a[f"{name}.kernel"]).reshape(b * t, -1, 204)
-            feats.append(_pool_block(z.max(axis=1).T, z.min(axis=1).T, a[f"{name}.bias"],
-                                     bn[f"{name}_bn"]))
+            ext = np.where(_use_max(bn[f"{name}_bn"])[:, None], z.max(axis=1).T, z.min(axis=1).T)
+            feats.append(_pool_block(ext, a[f"{name}.bias"], bn[f"{name}_bn"]))
     for name, _ in _TEMPORAL:
-        zmax, zmin = plan.temporal[name].max_min(xn)
-        feats.append(_pool_block(zmax, zmin, a[f"{name}.bias"], bn[f"{name}_bn"]))
+        feats.append(_pool_block(plan.temporal[name].extremes(xn), a[f"{name}.bias"],
+                                 bn[f"{name}_bn"]))
     front = np.concatenate(feats, axis=0).T.reshape(b, t, -1)  # (B, T, 561)
 
     # mid-end: dense connections with residuals
@@ -547,4 +578,4 @@ def _forward_block(x: np.ndarray, plan: _Plan, *, direct: bool = False
     pen = np.maximum(h @ a["dense.kernel"] + a["dense.bias"], 0) * s + c
     logits = pen @ a["output.kernel"] + a["output.bias"]
     probs = 1.0 / (1.0 + np.exp(-logits))
-    return probs.astype(np.float32), pen.astype(np.float32)
+    return probs.astype(np.float32), pen.astype(np.float32), pooled.astype(np.float32)

@@ -19,6 +19,9 @@ by ``scripts/convert_musicnn.py`` to ``np.savez_compressed`` files of float32
 arrays (no pickles): 3.02 MB and 2.99 MB. float16 would have saved 3.9 MB but
 moved the tag probabilities by up to 1.6e-3 from the reference's on the golden
 clips, against 3e-6 with float32.
+
+``instrument_heads``: SongLens's own (MIT) logistic heads and thresholds of the
+instrument timeline (:mod:`songlens.analysis.instruments`), 51 kB.
 """
 
 from __future__ import annotations
@@ -79,6 +82,17 @@ REGISTRY: dict[str, ModelSpec] = {
         licence="ISC",
         description="musicnn tagger trained on the Million Song Dataset: 50 Last.fm tags "
                     "(genres, moods, vocals), one prediction per 3 s",
+    ),
+    "instrument_heads": ModelSpec(
+        name="instrument_heads",
+        file="instrument_heads.npz",
+        sha256="d5734903d0b16eada4fa1c20b258642ef533a9a2571d830be0ef46bd892be404",
+        source="SongLens: logistic heads on musicnn_mtt's pooled features and tag thresholds, "
+               "fitted by benchmarks/instruments/fit_heads.py on labelled General MIDI renders",
+        version="1",
+        licence="MIT",
+        description="instrument-class activity (piano, strings, guitars, bass, drums, vocals, "
+                    "brass, woodwinds, synth, organ) from the MTT tagger, per 3 s patch",
     ),
 }
 

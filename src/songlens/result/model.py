@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = [
     "Track", "Tempo", "KeySegment", "Key", "Chord", "Cadence", "Progression", "Harmony",
-    "Note", "Melody", "Instrument",
+    "Note", "Melody", "Instrument", "LeadInstrument",
     "Loudness", "Buildup", "Climax", "Silence", "Section", "Mood", "Emotion",
     "Production", "AnalysisResult",
 ]
@@ -123,8 +123,21 @@ class Melody:
 
 @dataclass
 class Instrument:
+    """An instrument class and the intervals where it plays (``first_entry`` = first start)."""
+
     name: str
     active: list[tuple[float, float]] = field(default_factory=list)
+    first_entry: float | None = None
+
+
+@dataclass
+class LeadInstrument:
+    """The instrument carrying the lead in a section or window (``None``: none found)."""
+
+    start: float
+    end: float
+    name: str | None
+    section: str | None = None
 
 
 @dataclass
@@ -216,6 +229,7 @@ class AnalysisResult:
     harmony: Harmony | None = None
     melody: Melody | None = None
     instruments: list[Instrument] | None = None
+    lead_instruments: list[LeadInstrument] | None = None
     loudness: Loudness | None = None
     buildups: list[Buildup] | None = None
     climax: Climax | None = None

@@ -33,6 +33,7 @@ from .model import (
     Instrument,
     Key,
     KeySegment,
+    LeadInstrument,
     Loudness,
     Melody,
     Mood,
@@ -49,8 +50,8 @@ __all__ = ["SCHEMA", "result_to_dict", "result_from_dict", "dump_json", "load_js
 
 SCHEMA = f"{SCHEMA_PREFIX}{CURRENT_VERSION}"
 
-_FACETS = ("tempo", "key", "chords", "harmony", "melody", "instruments", "loudness", "buildups",
-           "climax", "silences", "sections", "emotion", "production")
+_FACETS = ("tempo", "key", "chords", "harmony", "melody", "instruments", "lead_instruments",
+           "loudness", "buildups", "climax", "silences", "sections", "emotion", "production")
 
 
 def _clean(value: Any, ndigits: int = 4) -> Any:
@@ -135,8 +136,11 @@ def result_from_dict(data: dict[str, Any]) -> AnalysisResult:
         if "melody" in data:
             r.melody = Melody(notes=[Note(**n) for n in data["melody"].get("notes", [])])
         if "instruments" in data:
-            r.instruments = [Instrument(name=i["name"], active=[tuple(a) for a in i["active"]])
+            r.instruments = [Instrument(name=i["name"], active=[tuple(a) for a in i["active"]],
+                                        first_entry=i.get("first_entry"))
                              for i in data["instruments"]]
+        if "lead_instruments" in data:
+            r.lead_instruments = [LeadInstrument(**d) for d in data["lead_instruments"]]
         if "loudness" in data:
             d = data["loudness"]
             r.loudness = Loudness(integrated_lufs=d.get("integrated_lufs"),
