@@ -48,10 +48,11 @@ def test_json_file_is_strict_and_complete(song, tmp_path):
     assert set(data["track"]) == {"path", "duration", "sample_rate", "channels", "title",
                                   "artist"}
     assert set(data["loudness"]) == {"integrated_lufs", "range_lu", "true_peak_dbtp", "curve"}
-    for facet in ("buildups", "silences", "production", "tempo", "key", "chords", "sections"):
+    for facet in ("buildups", "silences", "production", "tempo", "key", "chords", "sections",
+                  "emotion", "descriptors"):
         assert facet in data
     # facets of the model-based profile are absent from a fast analysis, never faked
-    for facet in ("melody", "instruments", "emotion"):
+    for facet in ("melody", "instruments"):
         assert facet not in data
     assert not list(tmp_path.glob("out/.*.tmp"))  # atomic write left nothing behind
 

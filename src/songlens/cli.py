@@ -75,7 +75,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="write JSON to OUT ('-' = stdout; a directory for several files)")
     a.add_argument("--profile", default="fast", choices=["fast", "full"],
                    help="analysis profile (fast = DSP only; full adds the learned models: "
-                        "instrument timeline)")
+                        "instrument timeline, note transcription and melody)")
     a.add_argument("--indent", type=int, default=None, help="indent the JSON output")
     a.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -92,9 +92,18 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="embed the audio in the page (default: link the file next to it)")
     r.add_argument("--waveform", action="store_true",
                    help="decode the audio to draw its waveform (automatic for audio inputs)")
-    r.add_argument("--profile", default="fast", choices=["fast"],
+    r.add_argument("--profile", default="fast", choices=["fast", "full"],
                    help="analysis profile for audio inputs")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    f = sub.add_parser("features", help="print Spotify-style audio features of a file",
+                       description="Print the audio features of FILE in the exact JSON "
+                       "shape of Spotify's /audio-features object (fields SongLens cannot "
+                       "measure in this profile are null).")
+    f.add_argument("file", metavar="FILE", help="audio or video file")
+    f.add_argument("--profile", default="fast", choices=["fast", "full"],
+                   help="analysis profile (full adds note transcription: mode, register)")
+    f.add_argument("--indent", type=int, default=2, help="indent of the JSON (default 2)")
 
     d = sub.add_parser("demo", help="analyse the bundled example track")
     d.add_argument("--out", metavar="DIR", default="songlens-demo",
@@ -305,6 +314,23 @@ def _cmd_report(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatu
     return ExitStatus.OK
 
 
+def _cmd_features(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    import hashlib
+    import json
+
+    from .analysis.descriptors import spotify_json
+    from .pipeline import analyze
+
+    result = analyze(args.file, config={"profile": args.profile})
+    if result.descriptors is None:  # pragma: no cover - the pipeline always fills it
+        raise RuntimeError("the analysis produced no descriptors")
+    path = Path(args.file).resolve()
+    track_id = hashlib.sha1(str(path).encode()).hexdigest()[:22]
+    doc = spotify_json(result.descriptors, track_id=track_id, uri=path.as_uri())
+    out.write(json.dumps(doc, indent=args.indent) + "\n")
+    return ExitStatus.OK
+
+
 def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     from .demo import demo_track
     from .pipeline import analyze
@@ -342,7 +368,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
     if args.command is None:
         parser.print_help(out)
         return ExitStatus.USAGE
-    handlers = {"analyze": _cmd_analyze, "report": _cmd_report, "demo": _cmd_demo}
+    handlers = {"analyze": _cmd_analyze, "report": _cmd_report, "features": _cmd_features,
+                "demo": _cmd_demo}
     try:
         return handlers[args.command](args, out, err)
     except _UsageError as exc:

@@ -23,12 +23,14 @@ __all__ = [
     "SilenceConfig",
     "DynamicsConfig",
     "InstrumentConfig",
+    "ModelConfig",
     "AnalysisConfig",
 ]
 
 PROFILES = ("fast", "full")
 """Analysis profiles. ``fast`` runs DSP analysers only; ``full`` adds the learned
-models (the musicnn taggers and the instrument timeline)."""
+models (the musicnn taggers and instrument timeline; note transcription and the
+melody, emotion and descriptors; transcription needs the ``ml`` extra)."""
 
 T = TypeVar("T")
 
@@ -148,6 +150,22 @@ class InstrumentConfig:
 
 
 @dataclass(frozen=True)
+class ModelConfig:
+    """How the model-based analysers of the ``full`` profile run."""
+
+    threads: int = _param(0, 0, 64, "concurrent model calls (0 = min(2, CPU cores))")
+
+    def __post_init__(self) -> None:
+        _check_ranges(self)
+
+    def resolved_threads(self) -> int:
+        """Threads to use: ``threads``, or min(2, cores) when 0."""
+        import os
+
+        return self.threads or max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True)
 class AnalysisConfig:
     """All analysis settings; stamped into every result."""
 
@@ -156,6 +174,7 @@ class AnalysisConfig:
     silence: SilenceConfig = field(default_factory=SilenceConfig)
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)
     instruments: InstrumentConfig = field(default_factory=InstrumentConfig)
+    models: ModelConfig = field(default_factory=ModelConfig)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -176,4 +195,5 @@ _SUBCONFIGS: dict[tuple[str, str], type] = {
     ("AnalysisConfig", "silence"): SilenceConfig,
     ("AnalysisConfig", "dynamics"): DynamicsConfig,
     ("AnalysisConfig", "instruments"): InstrumentConfig,
+    ("AnalysisConfig", "models"): ModelConfig,
 }

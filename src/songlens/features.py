@@ -243,10 +243,14 @@ class FeatureExtractor:
         BS.1770 weights (0 for LFE, 1.41 for surrounds).
     signal : SignalConfig
         The analysis grid.
+    on_analysis : callable, optional
+        Called with each new chunk of the mono analysis-rate signal as it is
+        produced (e.g. to run a model while the file is still being decoded).
     """
 
     def __init__(self, *, sr: int, channels: int, channel_weights: np.ndarray,
-                 signal: SignalConfig):
+                 signal: SignalConfig,
+                 on_analysis: Callable[[np.ndarray], None] | None = None):
         import soxr
 
         self.sr = int(sr)
@@ -289,6 +293,7 @@ class FeatureExtractor:
         self._y_chunks: list[np.ndarray] | None = []
         self._y_len = 0
         self._n_analysis = 0
+        self._on_analysis = on_analysis
 
     # ------------------------------------------------------------------
     def update(self, block: np.ndarray) -> None:
@@ -333,6 +338,8 @@ class FeatureExtractor:
     def _push_analysis(self, mono: np.ndarray) -> None:
         if mono.size == 0:
             return
+        if self._on_analysis is not None:
+            self._on_analysis(mono)
         self._n_analysis += mono.size
         if self._y_chunks is not None:
             self._y_chunks.append(mono.copy())
@@ -417,10 +424,11 @@ class FeatureExtractor:
     @classmethod
     def from_blocks(cls, blocks: Iterable[np.ndarray], *, sr: int, channel_weights: np.ndarray,
                     signal: SignalConfig,
-                    on_block: Callable[[int], None] | None = None) -> FeatureBundle:
+                    on_block: Callable[[int], None] | None = None,
+                    on_analysis: Callable[[np.ndarray], None] | None = None) -> FeatureBundle:
         """Run the extractor over an iterable of ``(channels, n)`` blocks."""
         ext = cls(sr=sr, channels=len(channel_weights), channel_weights=channel_weights,
-                  signal=signal)
+                  signal=signal, on_analysis=on_analysis)
         for b in blocks:
             ext.update(b)
             if on_block is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,7 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
     cfg = _check_config(config)
     with open_audio(path) as reader:
         info = reader.info
+        stream = _stream_for(cfg, info.declared_duration or info.duration)
         block = max(1, int(cfg.signal.block_seconds * info.sample_rate))
         weights = channel_weights(info.channel_names, info.channels)
 
@@ -86,11 +88,19 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
             if progress is not None and info.duration:
                 progress(min(0.95, 0.95 * n / info.sample_rate / info.duration), "decoding")
 
-        bundle = FeatureExtractor.from_blocks(reader.blocks(block), sr=info.sample_rate,
-                                              channel_weights=weights, signal=cfg.signal,
-                                              on_block=on_block)
+        try:
+            bundle = FeatureExtractor.from_blocks(
+                reader.blocks(block), sr=info.sample_rate, channel_weights=weights,
+                signal=cfg.signal, on_block=on_block,
+                on_analysis=None if stream is None else stream.push)
+        except BaseException:
+            if stream is not None:
+                stream.close()
+            raise
         warnings = list(reader.warnings)
     if bundle.stats.n == 0:
+        if stream is not None:
+            stream.close()
         raise AudioLoadError(f"no audio could be decoded from {str(path)!r}")
     announced = info.declared_duration or info.duration
     if announced and bundle.duration < 0.98 * announced - 0.5:
@@ -98,7 +108,7 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
             f"decoded {bundle.duration:.2f} s of the {announced:.2f} s the header "
             "announces; the file is probably truncated"
         )
-    result = analyze_features(bundle, info=info, config=cfg, warnings=warnings)
+    result = analyze_features(bundle, info=info, config=cfg, warnings=warnings, stream=stream)
     if progress is not None:
         progress(1.0, "done")
     return result
@@ -146,16 +156,29 @@ def analyze_signal(y: np.ndarray, *, sr: int, config: AnalysisConfig | dict[str,
                      channel_names=channel_names, duration=y.shape[1] / sr)
     weights = channel_weights(channel_names, y.shape[0])
     block = max(1, int(cfg.signal.block_seconds * sr))
-    bundle = FeatureExtractor.from_blocks(_blocks(y.astype(np.float32, copy=False), block),
-                                          sr=int(sr), channel_weights=weights, signal=cfg.signal)
-    return analyze_features(bundle, info=info, config=cfg, warnings=[])
+    stream = _stream_for(cfg, y.shape[1] / sr)
+    try:
+        bundle = FeatureExtractor.from_blocks(
+            _blocks(y.astype(np.float32, copy=False), block), sr=int(sr), channel_weights=weights,
+            signal=cfg.signal, on_analysis=None if stream is None else stream.push)
+    except BaseException:
+        if stream is not None:
+            stream.close()
+        raise
+    return analyze_features(bundle, info=info, config=cfg, warnings=[], stream=stream)
 
 
 def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: AnalysisConfig,
-                     warnings: list[str]) -> AnalysisResult:
-    """Run the analysers of ``config.profile`` on precomputed features."""
+                     warnings: list[str], stream: Any = None) -> AnalysisResult:
+    """Run the analysers of ``config.profile`` on precomputed features.
+
+    ``stream`` is the :class:`~songlens.analysis.transcription.StreamingTranscriber`
+    that was fed during decoding (``full`` profile), if any.
+    """
     warnings = list(warnings) + list(bundle.warnings)
     if bundle.duration < MIN_DURATION:
+        if stream is not None:
+            stream.close()
         raise AudioTooShortError(
             f"{info.path!r} holds only {bundle.duration:.3f} s of audio; "
             f"SongLens needs at least {MIN_DURATION} s"
@@ -165,6 +188,12 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     track = Track(path=info.path, duration=bundle.duration, sample_rate=info.sample_rate,
                   channels=info.channels, title=info.title, artist=info.artist)
     result = AnalysisResult(track=track, settings=_settings(config, info), version=__version__)
+    # the model runs on its own threads while the DSP analysers below run here
+    pending = None
+    if config.profile == "full":
+        pending = _start_transcription(bundle, config, warnings, stream)
+    elif stream is not None:
+        stream.close()
 
     loud = measure_loudness(bundle.k_power, bundle.k_count, sr=bundle.sample_rate,
                             true_peak=bundle.stats.true_peak)
@@ -189,8 +218,11 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
     _harmony(result, bundle, config=config, warnings=warnings)
+    tags = None
     if config.profile == "full":
-        _run_models(result, bundle, config, warnings)
+        tags = _run_models(result, bundle, config, warnings)
+    _melody_emotion_descriptors(result, bundle, config, pending=pending, onset_env=env,
+                                loudness=(times, lufs), tags=tags)
 
     # observations worth a warning (the result stays valid)
     if loud.integrated_lufs is None:
@@ -258,19 +290,25 @@ def _harmony(result: AnalysisResult, bundle: FeatureBundle, *, config: AnalysisC
                                                    duration=bundle.duration)
     if result.key is None and bundle.stats.peak.max() > 0:
         warnings.append("no pitched content found: no key, chords are all 'N'")
+
+
 def _run_models(result: AnalysisResult, bundle: FeatureBundle, config: AnalysisConfig,
-                warnings: list[str]) -> None:
-    """Profile ``full``: the learned models (instrument timeline)."""
+                warnings: list[str]) -> dict[str, float] | None:
+    """Profile ``full``: the taggers and the instrument timeline.
+
+    Returns the mean tag probabilities (MTT and MSD tags) for the emotion and
+    descriptor readings, or None when the track was too long to tag.
+    """
     if bundle.y is None:
         warnings.append("the track is longer than signal.keep_audio_max_seconds: "
                         "no instrument timeline")
-        return
+        return None
     from .analysis.instruments import detect_instruments
 
     sections = ([(s.start, s.end, s.label) for s in result.sections]
                 if result.sections else None)
     timeline = detect_instruments(bundle.y, sr=bundle.signal.sample_rate, sections=sections,
-                                  config=config.instruments)
+                                  config=config.instruments, also_tag=("musicnn_msd",))
     result.instruments = timeline.instruments
     result.lead_instruments = timeline.lead
     from .models.registry import REGISTRY
@@ -287,6 +325,114 @@ def _run_models(result: AnalysisResult, bundle: FeatureBundle, config: AnalysisC
     if timeline.not_detected:
         warnings.append("instrument classes the models cannot detect (never reported): "
                         + ", ".join(timeline.not_detected))
+    return timeline.tags
+
+
+def _stream_for(config: AnalysisConfig, duration: float | None) -> Any:
+    """A streaming transcriber to feed while decoding (``full`` profile at 22050 Hz).
+
+    None for tracks announced as longer than ``keep_audio_max_seconds`` (their
+    activations would not fit the memory budget; they get no melody).
+    """
+    if config.profile != "full":
+        return None
+    if duration is not None and duration > config.signal.keep_audio_max_seconds:
+        return None
+    from .analysis.transcription import MODEL_SR, StreamingTranscriber
+
+    if config.signal.sample_rate != MODEL_SR:
+        return None
+    return StreamingTranscriber(sr=MODEL_SR, workers=config.models.resolved_threads())
+
+
+def _start_transcription(bundle: FeatureBundle, config: AnalysisConfig,
+                         warnings: list[str], stream: Any = None) -> Future[Any] | None:
+    """Finish (or start) note transcription + melody in a background thread."""
+    from .analysis.melody import melody_from_activations, transcribe_melody
+    from .analysis.transcription import MODEL_SR
+
+    if stream is not None:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songlens-transcribe")
+        fut = pool.submit(lambda: melody_from_activations(stream.finish()))
+        pool.shutdown(wait=False)
+        return fut
+    if bundle.y is None:
+        warnings.append("the track is longer than keep_audio_max_seconds: no transcription, "
+                        "no melody")
+        return None
+    y = bundle.y
+    if config.signal.sample_rate != MODEL_SR:
+        import soxr
+
+        y = soxr.resample(y, config.signal.sample_rate, MODEL_SR, quality="HQ")
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songlens-transcribe")
+    fut = pool.submit(transcribe_melody, np.asarray(y, dtype=np.float32), sr=MODEL_SR,
+                      workers=config.models.resolved_threads())
+    pool.shutdown(wait=False)
+    return fut
+
+
+def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
+                                config: AnalysisConfig, *, pending: Future[Any] | None,
+                                onset_env: np.ndarray,
+                                loudness: tuple[np.ndarray, np.ndarray],
+                                tags: dict[str, float] | None = None) -> None:
+    """Melody (from the pending transcription), emotion and descriptors."""
+    from .analysis.descriptors import compute_descriptors
+    from .analysis.emotion import analyze_emotion, mel_centroid
+
+    notes = lead = None
+    if pending is not None:
+        result.melody, notes, lead = pending.result()
+        from .models.registry import REGISTRY
+
+        result.settings.setdefault("models", {})["basic-pitch-nmp"] = \
+            REGISTRY["basic-pitch-nmp"].to_dict()
+    fr = config.signal.frame_rate
+    bpm = result.tempo.bpm if result.tempo is not None and result.tempo.bpm else None
+    mode = result.key.mode if result.key is not None else None
+    mode_conf = result.key.confidence if result.key is not None else 1.0
+    segs = None
+    if result.key is not None and result.key.segments:
+        segs = [(s.start, s.end, s.label) for s in result.key.segments]
+    bright, loud_mask = mel_centroid(bundle.log_mel, sr=config.signal.sample_rate)
+    emo = analyze_emotion(
+        duration=bundle.duration, loudness_curve=loudness,
+        integrated_lufs=result.loudness.integrated_lufs if result.loudness else None,
+        centroid=bright, frame_times=bundle.frame_times, loud_mask=loud_mask,
+        power_10ms=bundle.power_10ms, onset_env=onset_env, frame_rate=fr, bpm=bpm, mode=mode,
+        mode_confidence=mode_conf, notes=notes, lead=lead, tags=tags, key_segments=segs)
+    bpm_is_rough = bpm is None
+    result.emotion = emo
+    if bpm_is_rough and fr > 0:
+        from .analysis.emotion import estimate_tempo
+
+        bpm = estimate_tempo(onset_env, frame_rate=fr)
+    tonic = result.key.tonic if result.key is not None else None
+    if mode is None and emo.cues["mode"].get("value") in ("major", "minor"):
+        mode = emo.cues["mode"]["value"]
+        src = emo.cues["mode"].get("source", "")
+        tonic = src.split("(")[-1].split()[0] if "(" in src else None
+    bpb = None
+    if result.tempo is not None and len(result.tempo.downbeats) >= 2 and result.tempo.beats:
+        b = np.asarray(result.tempo.beats)
+        d = np.asarray(result.tempo.downbeats)
+        counts = [np.sum((b >= d[i] - 1e-3) & (b < d[i + 1] - 1e-3)) for i in range(d.size - 1)]
+        bpb = int(np.median(counts)) if counts else None
+    bp = bundle.band_power.sum(axis=0)
+    share = float((bp[0] + bp[1]) / bp.sum()) if bp.sum() > 0 else None
+    audible = bright[loud_mask]
+    env_peaks = np.sum((onset_env[1:-1] > onset_env[:-2]) & (onset_env[1:-1] >= onset_env[2:])
+                       & (onset_env[1:-1] > 2 * np.median(onset_env) + 1e-6))
+    result.descriptors = compute_descriptors(
+        duration=bundle.duration,
+        integrated_lufs=result.loudness.integrated_lufs if result.loudness else None,
+        loudness_range_lu=result.loudness.range_lu if result.loudness else None,
+        plr_db=result.production.plr_db if result.production else None,
+        band_share_below_4k=share, onset_env=onset_env, frame_rate=fr,
+        onset_rate=float(env_peaks / max(bundle.duration, 1e-9)),
+        centroid_hz=float(np.median(audible)) if audible.size else None, bpm=bpm,
+        valence=emo.valence, tonic=tonic, mode=mode, beats_per_bar=bpb, tags=tags)
 
 
 def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:

@@ -246,6 +246,8 @@ class InstrumentTimeline:
     lead: list[LeadInstrument] = field(default_factory=list)
     not_detected: tuple[str, ...] = ()
     models: tuple[str, ...] = ()
+    tags: dict[str, float] = field(default_factory=dict)
+    """Mean probability of every tag of every model run (sounding patches only)."""
 
 
 def _cells(times: np.ndarray, duration: float) -> np.ndarray:
@@ -385,7 +387,8 @@ def _lead(windows: list[tuple[float, float, str]], instruments: list[Instrument]
 
 def detect_instruments(y: np.ndarray, *, sr: int,
                        sections: list[tuple[float, float, str]] | None = None,
-                       config: InstrumentConfig | None = None) -> InstrumentTimeline:
+                       config: InstrumentConfig | None = None,
+                       also_tag: tuple[str, ...] = ()) -> InstrumentTimeline:
     """Tag mono audio and build its instrument timeline (see :func:`instrument_timeline`).
 
     Parameters
@@ -396,6 +399,10 @@ def detect_instruments(y: np.ndarray, *, sr: int,
         Sample rate (Hz); resampled explicitly to 16 kHz with soxr HQ.
     sections : list of (start, end, label), optional
     config : InstrumentConfig, optional
+    also_tag : tuple of str
+        Further tagger models to run on the same spectrogram (e.g.
+        ``("musicnn_msd",)`` for its mood/genre tags); their mean tag
+        probabilities land in ``InstrumentTimeline.tags``.
 
     Returns
     -------
@@ -415,7 +422,41 @@ def detect_instruments(y: np.ndarray, *, sr: int,
                         pooled=heads.needs_pooled)
         a.resampled_from = None if sr == SAMPLE_RATE else int(sr)
         acts[model] = a
-    return instrument_timeline(acts, sections=sections, config=config, heads=heads)
+    timeline = instrument_timeline(acts, sections=sections, config=config, heads=heads)
+    for model in also_tag:
+        if model not in acts:
+            # non-overlapping patches: a global reading needs no finer hop
+            acts[model] = tag_log_mel(S, model=model, y16=y16, hop_s=3.0)
+    timeline.tags = mean_tags(list(acts.values()), silence_db=config.silence_db)
+    timeline.models = tuple(dict.fromkeys((*timeline.models, *acts)))
+    return timeline
+
+
+def mean_tags(acts: list[TagActivations], *, silence_db: float = 50.0) -> dict[str, float]:
+    """Mean tag probabilities over the sounding patches of one or more models.
+
+    Parameters
+    ----------
+    acts : list of TagActivations
+    silence_db : float > 0
+        Patches more than this far below the loudest patch are left out (dB).
+
+    Returns
+    -------
+    dict
+        ``tag -> mean probability`` (first model wins when two share a tag).
+    """
+    out: dict[str, float] = {}
+    for a in acts:
+        level = np.asarray(a.level_db, dtype=np.float64)
+        keep = np.isfinite(level) & (level >= np.nanmax(level) - silence_db) \
+            if np.isfinite(level).any() else np.ones(level.size, dtype=bool)
+        if not keep.any():
+            continue
+        mean = a.probs[keep].mean(axis=0)
+        for tag, p in zip(a.tags, mean, strict=True):
+            out.setdefault(tag, float(p))
+    return out
 
 
 def _clock(t: float) -> str:

@@ -22,6 +22,16 @@ clips, against 3e-6 with float32.
 
 ``instrument_heads``: SongLens's own (MIT) logistic heads and thresholds of the
 instrument timeline (:mod:`songlens.analysis.instruments`), 51 kB.
+
+``basic-pitch-nmp``: Spotify's Basic Pitch note/onset/contour network (ICASSP
+2022), the ``saved_models/icassp_2022/nmp.onnx`` file of the
+``basic-pitch==0.4.0`` wheel, copied unchanged (Apache-2.0;
+``basic_pitch.LICENSE`` and ``basic_pitch.NOTICE`` sit beside it). It is
+shipped rather than located in an installed ``basic_pitch`` package because on
+Linux with Python >= 3.11 ``pip install basic-pitch`` pulls TensorFlow (~1.7 GB)
+and pip extras cannot express ``--no-deps``; the file is 230 KB. Its CQT, log
+normalisation and harmonic stacking run inside the ONNX graph, so onnxruntime
+is the only dependency (the ``ml`` extra).
 """
 
 from __future__ import annotations
@@ -93,6 +103,17 @@ REGISTRY: dict[str, ModelSpec] = {
         licence="MIT",
         description="instrument-class activity (piano, strings, guitars, bass, drums, vocals, "
                     "brass, woodwinds, synth, organ) from the MTT tagger, per 3 s patch",
+    ),
+    "basic-pitch-nmp": ModelSpec(
+        name="basic-pitch-nmp",
+        file="basic_pitch_nmp.onnx",
+        sha256="2c3c1d144bfa61ad236e92e169c13535c880469a12a047d4e73451f2c059a0ec",
+        source="PyPI basic-pitch 0.4.0: basic_pitch/saved_models/icassp_2022/nmp.onnx "
+               "(unchanged; notices in basic_pitch.LICENSE and basic_pitch.NOTICE)",
+        version="icassp_2022 (basic-pitch 0.4.0)",
+        licence="Apache-2.0 (Copyright 2022 Spotify AB)",
+        description="Basic Pitch polyphonic note transcription (onsets, notes, pitch contour), "
+                    "run with onnxruntime",
     ),
 }
 

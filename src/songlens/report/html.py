@@ -143,7 +143,7 @@ def _va_svg(r: AnalysisResult, k: int) -> str:
     e = r.emotion
     if e is None:
         return ""
-    pts = [(t, v, a) for t, v, a in e.curve]
+    pts = [(t, v, a) for t, v, a in e.curve if v is not None and a is not None]
     if len(pts) > _VA_POINTS:
         vs = decimate_curve(pts, max_points=_VA_POINTS, col=1)
         as_ = decimate_curve(pts, max_points=_VA_POINTS, col=2)
@@ -242,7 +242,7 @@ def _page_data(results: Sequence[AnalysisResult], span: float) -> str:
             pts = list(r.emotion.curve)
             step = max(1, math.ceil(len(pts) / 600))
             va = [[round(float(t), 2), round(float(v), 3), round(float(a), 3)]
-                  for t, v, a in pts[::step]]
+                  for t, v, a in pts[::step] if v is not None and a is not None]
         songs.append({"duration": r.track.duration, "va": va})
     text = json.dumps({"span": span, "songs": songs}, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/")

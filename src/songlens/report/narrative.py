@@ -247,8 +247,10 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
             word = "reading is" if len(items) == 1 else "readings are"
             claims.append(cl(f"The strongest mood {word} ", *_and(items), ".", facet="emotion"))
         curve = e.curve
-        if len(curve) >= 3:
-            ia = max(range(len(curve)), key=lambda i: curve[i][2])
+        # points without a reading (silent stretches) carry None
+        idx = [i for i, p in enumerate(curve) if p[1] is not None and p[2] is not None]
+        if len(idx) >= 3:
+            ia = max(idx, key=lambda i: curve[i][2])
             parts: list[str | Shown] = ["Arousal peaks at ", _t(s.q(f"emotion.curve[{ia}][0]")),
                                         " (", sh(s.q(f"emotion.curve[{ia}][2]"), "signed2"), ")"]
             if r.climax is not None:
@@ -260,18 +262,19 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                     mag = dt if dt.value > 0 else -dt
                     parts += [", ", sh(mag, "duration"), f" {side} the loudness climax"]
             claims.append(cl(*parts, ".", facet="emotion"))
-            v0, v1 = s.q("emotion.curve[0][1]"), s.q(f"emotion.curve[{len(curve) - 1}][1]")
+            i0, i1 = idx[0], idx[-1]
+            v0, v1 = s.q(f"emotion.curve[{i0}][1]"), s.q(f"emotion.curve[{i1}][1]")
             if abs(v1.value - v0.value) >= NEUTRAL_VA:
                 claims.append(cl("Valence moves from ", sh(v0, "signed2"), " at ",
-                                 _t(s.q("emotion.curve[0][0]")), " to ", sh(v1, "signed2"),
-                                 " at ", _t(s.q(f"emotion.curve[{len(curve) - 1}][0]")), ".",
+                                 _t(s.q(f"emotion.curve[{i0}][0]")), " to ", sh(v1, "signed2"),
+                                 " at ", _t(s.q(f"emotion.curve[{i1}][0]")), ".",
                                  facet="emotion"))
             else:
                 claims.append(cl("Valence stays between ",
                                  sh(s.fn("min({p}emotion.curve[:][1])",
-                                         min(p[1] for p in curve)), "signed2"),
+                                         min(curve[i][1] for i in idx)), "signed2"),
                                  " and ", sh(s.fn("max({p}emotion.curve[:][1])",
-                                                  max(p[1] for p in curve)), "signed2"),
+                                                  max(curve[i][1] for i in idx)), "signed2"),
                                  " throughout.", facet="emotion"))
         paras.append(tuple(claims))
     arc = _arc(r, s)

@@ -19,7 +19,7 @@ __all__ = [
     "Track", "Tempo", "KeySegment", "Key", "Chord", "Cadence", "Progression", "Harmony",
     "Note", "Melody", "Instrument", "LeadInstrument",
     "Loudness", "Buildup", "Climax", "Silence", "Section", "Mood", "Emotion",
-    "Production", "AnalysisResult",
+    "Production", "Descriptors", "AnalysisResult",
 ]
 
 
@@ -118,7 +118,10 @@ class Note:
 
 @dataclass
 class Melody:
+    """The lead line (``notes``) and its figures (see :mod:`songlens.analysis.melody`)."""
+
     notes: list[Note] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,14 +193,41 @@ class Section:
 class Mood:
     label: str
     score: float
+    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Emotion:
+    """Valence/arousal in [-1, 1]; ``curve`` rows are ``(time, valence, arousal)``."""
+
     valence: float
     arousal: float
     moods: list[Mood] = field(default_factory=list)
     curve: list[tuple[float, float, float]] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    cues: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Descriptors:
+    """Spotify audio-features equivalents (see :mod:`songlens.analysis.descriptors`).
+
+    ``None`` marks a field that could not be measured honestly in this profile.
+    """
+
+    acousticness: float | None
+    danceability: float | None
+    energy: float | None
+    instrumentalness: float | None
+    liveness: float | None
+    loudness: float | None
+    speechiness: float | None
+    tempo: float | None
+    valence: float | None
+    key: int
+    mode: int | None
+    time_signature: int | None
+    duration_ms: int
 
 
 @dataclass
@@ -237,4 +267,5 @@ class AnalysisResult:
     sections: list[Section] | None = None
     emotion: Emotion | None = None
     production: Production | None = None
+    descriptors: Descriptors | None = None
     warnings: list[str] = field(default_factory=list)

@@ -28,6 +28,7 @@ from .model import (
     Cadence,
     Chord,
     Climax,
+    Descriptors,
     Emotion,
     Harmony,
     Instrument,
@@ -51,7 +52,8 @@ __all__ = ["SCHEMA", "result_to_dict", "result_from_dict", "dump_json", "load_js
 SCHEMA = f"{SCHEMA_PREFIX}{CURRENT_VERSION}"
 
 _FACETS = ("tempo", "key", "chords", "harmony", "melody", "instruments", "lead_instruments",
-           "loudness", "buildups", "climax", "silences", "sections", "emotion", "production")
+           "loudness", "buildups", "climax", "silences", "sections", "emotion", "production",
+           "descriptors")
 
 
 def _clean(value: Any, ndigits: int = 4) -> Any:
@@ -134,7 +136,8 @@ def result_from_dict(data: dict[str, Any]) -> AnalysisResult:
                                 tension=[tuple(p) for p in d.get("tension", [])],
                                 progression=Progression(**prog) if prog else None)
         if "melody" in data:
-            r.melody = Melody(notes=[Note(**n) for n in data["melody"].get("notes", [])])
+            r.melody = Melody(notes=[Note(**n) for n in data["melody"].get("notes", [])],
+                              figures=dict(data["melody"].get("figures", {})))
         if "instruments" in data:
             r.instruments = [Instrument(name=i["name"], active=[tuple(a) for a in i["active"]],
                                         first_entry=i.get("first_entry"))
@@ -159,9 +162,13 @@ def result_from_dict(data: dict[str, Any]) -> AnalysisResult:
             d = data["emotion"]
             r.emotion = Emotion(valence=d["valence"], arousal=d["arousal"],
                                 moods=[Mood(**m) for m in d.get("moods", [])],
-                                curve=[tuple(p) for p in d.get("curve", [])])
+                                curve=[tuple(p) for p in d.get("curve", [])],
+                                reasons=list(d.get("reasons", [])),
+                                cues=dict(d.get("cues", {})))
         if "production" in data:
             r.production = Production(**data["production"])
+        if "descriptors" in data:
+            r.descriptors = Descriptors(**data["descriptors"])
     except (KeyError, TypeError, ValueError) as exc:
         raise ResultFormatError(f"analysis JSON is malformed: {exc}") from None
     return r

@@ -63,6 +63,7 @@ class Truth:
     beats: list[float] = field(default_factory=list)
     downbeats: list[float] = field(default_factory=list)
     meter: int = 4
+    melody: list[tuple[float, float, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -220,6 +221,7 @@ def compose_arc_piece(seed: int, *, bpm: float = 96.0, tonic: int = 9, mode: str
                 deg = rng.integers(0, 7)
                 p = 72 + tonic % 12 + scale[deg] - 12 * (tonic % 12 > 6)
                 _add_note(piano, p, t, t + beat * 0.9, vel + rng.integers(-4, 5))
+                truth.melody.append((t, t + beat * 0.9, int(p)))
             in_build = t_build - 1e-6 <= bs < t_fall_end
             if in_build:
                 for p in tri:
