@@ -37,7 +37,8 @@ def test_summary_on_stdout(song):
 
 def test_json_file_is_strict_and_complete(song, tmp_path):
     target = tmp_path / "out" / "song.json"
-    code, out, err = run(["analyze", str(song), "--json", str(target), "--no-progress"])
+    code, out, err = run(["analyze", str(song), "--json", str(target), "--no-progress",
+                          "--profile", "fast"])
     assert code == 0, err
     text = target.read_text()
     data = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))

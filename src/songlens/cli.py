@@ -73,7 +73,7 @@ def _build_parser() -> argparse.ArgumentParser:
     a.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
     a.add_argument("--json", dest="json_out", metavar="OUT",
                    help="write JSON to OUT ('-' = stdout; a directory for several files)")
-    a.add_argument("--profile", default="fast", choices=["fast", "full"],
+    a.add_argument("--profile", default="full", choices=["fast", "full"],
                    help="analysis profile (fast = DSP only; full adds the learned models: "
                         "instrument timeline, note transcription and melody)")
     a.add_argument("--indent", type=int, default=None, help="indent the JSON output")
@@ -92,7 +92,7 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="embed the audio in the page (default: link the file next to it)")
     r.add_argument("--waveform", action="store_true",
                    help="decode the audio to draw its waveform (automatic for audio inputs)")
-    r.add_argument("--profile", default="fast", choices=["fast", "full"],
+    r.add_argument("--profile", default="full", choices=["fast", "full"],
                    help="analysis profile for audio inputs")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -101,7 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        "shape of Spotify's /audio-features object (fields SongLens cannot "
                        "measure in this profile are null).")
     f.add_argument("file", metavar="FILE", help="audio or video file")
-    f.add_argument("--profile", default="fast", choices=["fast", "full"],
+    f.add_argument("--profile", default="full", choices=["fast", "full"],
                    help="analysis profile (full adds note transcription: mode, register)")
     f.add_argument("--indent", type=int, default=2, help="indent of the JSON (default 2)")
 

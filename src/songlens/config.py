@@ -28,9 +28,11 @@ __all__ = [
 ]
 
 PROFILES = ("fast", "full")
-"""Analysis profiles. ``fast`` runs DSP analysers only; ``full`` adds the learned
-models (the musicnn taggers and instrument timeline; note transcription and the
-melody, emotion and descriptors; transcription needs the ``ml`` extra)."""
+"""Analysis profiles. ``fast`` runs the DSP analysers only (emotion and descriptors
+from DSP cues); ``full`` (the default) adds the learned models: the musicnn
+taggers (instrument timeline; their tags also inform emotion and descriptors)
+and Basic Pitch note transcription with the melody (needs the ``ml`` extra,
+onnxruntime; without it the melody is skipped with a warning)."""
 
 T = TypeVar("T")
 
@@ -169,7 +171,7 @@ class ModelConfig:
 class AnalysisConfig:
     """All analysis settings; stamped into every result."""
 
-    profile: str = "fast"
+    profile: str = "full"
     signal: SignalConfig = field(default_factory=SignalConfig)
     silence: SilenceConfig = field(default_factory=SilenceConfig)
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)

@@ -328,13 +328,20 @@ def _run_models(result: AnalysisResult, bundle: FeatureBundle, config: AnalysisC
     return timeline.tags
 
 
+def _have_onnxruntime() -> bool:
+    """Whether the ``ml`` extra (onnxruntime) is installed; checked when needed."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
+
+
 def _stream_for(config: AnalysisConfig, duration: float | None) -> Any:
     """A streaming transcriber to feed while decoding (``full`` profile at 22050 Hz).
 
     None for tracks announced as longer than ``keep_audio_max_seconds`` (their
     activations would not fit the memory budget; they get no melody).
     """
-    if config.profile != "full":
+    if config.profile != "full" or not _have_onnxruntime():
         return None
     if duration is not None and duration > config.signal.keep_audio_max_seconds:
         return None
@@ -351,6 +358,11 @@ def _start_transcription(bundle: FeatureBundle, config: AnalysisConfig,
     from .analysis.melody import melody_from_activations, transcribe_melody
     from .analysis.transcription import MODEL_SR
 
+    if not _have_onnxruntime():
+        warnings.append("no note transcription or melody: onnxruntime is not installed "
+                        "(pip install 'songlens[ml]'); the other facets of the full profile "
+                        "are complete")
+        return None
     if stream is not None:
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songlens-transcribe")
         fut = pool.submit(lambda: melody_from_activations(stream.finish()))
