@@ -65,3 +65,23 @@ def rendered():
         return cache[name]
 
     return get
+
+
+@pytest.fixture
+def fast_profile(monkeypatch):
+    """Analyses without an explicit config run the DSP-only ``fast`` profile.
+
+    Used by the modules that test DSP facets (loudness, dynamics, silences, production,
+    rhythm, chords, sections), so they do not pay for the models; the default ``full``
+    profile is exercised by test_full_profile, test_instruments, test_io, test_cli and
+    test_report.
+    """
+    from songlens import pipeline
+    from songlens.config import AnalysisConfig
+
+    original = pipeline._check_config
+
+    def check(config):  # type: ignore[no-untyped-def]
+        return AnalysisConfig(profile="fast") if config is None else original(config)
+
+    monkeypatch.setattr(pipeline, "_check_config", check)

@@ -282,3 +282,7 @@ def test_rendered_pieces_chords_and_key(rendered, name):
     assert _score(ref, est, "majmin") >= RENDERED_MAJMIN_MIN
     assert mir_eval.key.weighted_score(truth.key, r.key.label) == 1.0
     assert r.harmony.progression is not None and r.harmony.progression.count >= 3
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

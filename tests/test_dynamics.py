@@ -99,3 +99,7 @@ def test_rendered_piece_climax_and_buildup(rendered, name):
     assert best.start == pytest.approx(gs, abs=BUILDUP_TOL)
     assert best.end == pytest.approx(ge, abs=BUILDUP_TOL)
     assert best.rise_db > 6.0
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

@@ -68,7 +68,7 @@ def test_full_profile_transcribes_the_melody(melody_signal, tmp_path):
 
 def test_fast_profile_has_no_melody_but_emotion(melody_signal):
     y, _ = melody_signal
-    r = analyze_signal(y, sr=SR)
+    r = analyze_signal(y, sr=SR, config={"profile": "fast"})
     assert r.melody is None and r.emotion is not None
     assert "mode" not in {k for k, v in r.emotion.cues.items() if v["score"] is not None}
     assert any("unavailable cues" in s for s in r.emotion.reasons)

@@ -141,3 +141,7 @@ def test_true_peak_equals_full_oversampling(rng):
     r = analyze_signal(x, sr=sr)
     assert r.loudness.true_peak_dbtp == pytest.approx(20 * np.log10(full), abs=0.01)
     assert r.loudness.true_peak_dbtp >= r.production.peak_dbfs
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

@@ -80,3 +80,7 @@ def test_delivery_targets():
     assert t["broadcast_ebu_r128"]["gain_to_target_db"] == pytest.approx(-9.0, abs=0.1)
     assert t["broadcast_ebu_r128"]["loudness_ok"] is False
     assert t["streaming"]["true_peak_ok"] is True
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

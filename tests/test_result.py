@@ -84,3 +84,7 @@ def test_settings_and_version_stamped(result):
     d = result_to_dict(result)
     assert d["songlens"]["version"] == songlens.__version__
     assert d["songlens"]["settings"]["resampling"]["to_hz"] == 22050
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

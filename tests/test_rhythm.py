@@ -352,3 +352,7 @@ def test_rendered_meters_and_tempo_changes(name):
     assert beat_f(truth.beats, r.beats) >= BEAT_F_MIN
     assert mir_eval.beat.f_measure(truth.downbeats, np.asarray(r.downbeats)) >= DOWNBEAT_F_MIN
     assert r.meter == truth.meter
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

@@ -100,3 +100,7 @@ def test_rendered_piece_silences(rendered, name):
     for (a, b), (c, d) in zip(got, want, strict=False):
         assert a == pytest.approx(c, abs=TOL)
         assert b == pytest.approx(d, abs=TOL)
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

@@ -86,3 +86,7 @@ def test_validation():
     with pytest.raises(ParameterError):
         analyze_sections([np.zeros((10, 3)), np.zeros((9, 3))], frame_rate=10.0, span=(0, 1))
     assert mfcc_from_log_mel(np.zeros((5, 80))).shape == (5, 19)
+
+
+# DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)
+pytestmark = pytest.mark.usefixtures("fast_profile")

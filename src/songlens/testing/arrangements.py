@@ -239,7 +239,7 @@ def compose_arrangement(seed: int, *, classes: tuple[str, ...] | None = None, sr
                     for (off, dur, deg) in phrase[(b % 2)]:
                         p = base + scale[deg % 7] + 12 * (deg // 7)
                         add(c, p, tb + off * beat, tb + (off + dur) * beat * 0.95,
-                            100 + rng.integers(-6, 7))
+                            100 + int(rng.integers(-6, 7)))
                     continue
                 _accompany(c, add, rng, tb=tb, beat=beat, pcs=pcs)
     for c in plan.programs:
