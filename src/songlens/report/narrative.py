@@ -295,12 +295,16 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                                  " at ", _t(s.q(f"emotion.curve[{i1}][0]")), ".",
                                  facet="emotion"))
             else:
-                claims.append(cl("Valence stays between ",
-                                 sh(s.fn("min({p}emotion.curve[:][1])",
-                                         min(curve[i][1] for i in idx)), "signed2"),
-                                 " and ", sh(s.fn("max({p}emotion.curve[:][1])",
-                                                  max(curve[i][1] for i in idx)), "signed2"),
-                                 " throughout.", facet="emotion"))
+                lo_v = sh(s.fn("min({p}emotion.curve[:][1])",
+                               min(curve[i][1] for i in idx)), "signed2")
+                hi_v = sh(s.fn("max({p}emotion.curve[:][1])",
+                               max(curve[i][1] for i in idx)), "signed2")
+                if lo_v.text == hi_v.text:
+                    claims.append(cl("Valence stays at ", lo_v, " throughout.",
+                                     facet="emotion"))
+                else:
+                    claims.append(cl("Valence stays between ", lo_v, " and ", hi_v,
+                                     " throughout.", facet="emotion"))
         paras.append(tuple(claims))
     arc = _arc(r, s)
     if arc:
@@ -494,16 +498,16 @@ def _cadences(r: AnalysisResult, s: _Src) -> list[Claim]:
     for kind in kinds:
         idx = [i for i, c in enumerate(h.cadences) if c.type == kind]
         word = _CADENCE_WORDS.get(kind, kind)
-        times = [[_t(s.q(f"harmony.cadences[{i}].time"))] for i in idx[:_MAX_LISTED]]
+        each = [[sh(s.q(f"harmony.cadences[{i}].numerals"), "progression"), " at ",
+                 _t(s.q(f"harmony.cadences[{i}].time"))] for i in idx[:_MAX_LISTED]]
         more = ", among others" if len(idx) > _MAX_LISTED else ""
         items.append([sh(s.fn(f"count({{p}}harmony.cadences[:].type, {kind!r})", len(idx)),
-                         "int"), f" {word}, ",
-                      sh(s.q(f"harmony.cadences[{idx[0]}].numerals"), "progression"),
-                      " at ", *_and(times), more])
+                         "int"), f" {word}: ", *_and(each), more])
     n = len(h.cadences)
     noun = "cadence" if n == 1 else "cadences"
-    claims = [cl("Phrases close with ", sh(s.fn("len({p}harmony.cadences)", n), "int"),
-                 f" {noun}: ", *_join_semicolon(items), ".", facet="harmony")]
+    claims = [cl("SongLens finds ", sh(s.fn("len({p}harmony.cadences)", n), "int"),
+                 f" {noun} at phrase endings \u2014 ", *_join_semicolon(items), ".",
+                 facet="harmony")]
     return claims
 
 
