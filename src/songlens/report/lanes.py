@@ -414,7 +414,7 @@ def _chords_lanes(r: AnalysisResult, span: float, ticks: list[float]) -> list[La
             return H - 6.0 - max(0.0, min(1.0, v)) * (H - 14.0)
 
         path = _polyline(pts, ymap)
-        title, unit = "Tension", "harmonic tension, measured (0 rest \u2026 1 tense)"
+        title, unit = "Tension", "measured, 0\u20131"
     elif any(c.roman for c in chords):
         d, pen = [], False
         for c in chords:

@@ -263,6 +263,8 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                 claims.append(cl("The ", sh(s.q(f"{mood}.label"), "label"), " reading rests on ",
                                  *_and([[sh(s.q(f"{mood}.reasons[{k}]"), "label")]
                                         for k in why]), ".", facet="emotion"))
+        paras.append(tuple(claims))
+        claims = []
         for axis in ("valence", "arousal"):
             k = next((i for i, x in enumerate(e.reasons) if x.startswith(axis + " ")
                       and ": " in x), None)
@@ -271,6 +273,9 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                                  sh(s.fn(f"after({{p}}emotion.reasons[{k}], ': ')",
                                          after(e.reasons[k], ": ")), "label"), ".",
                                  facet="emotion"))
+        if claims:
+            paras.append(tuple(claims))
+        claims = []
         curve = e.curve
         # points without a reading (silent stretches) carry None
         idx = [i for i, p in enumerate(curve) if p[1] is not None and p[2] is not None]
@@ -305,7 +310,8 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                 else:
                     claims.append(cl("Valence stays between ", lo_v, " and ", hi_v,
                                      " throughout.", facet="emotion"))
-        paras.append(tuple(claims))
+        if claims:
+            paras.append(tuple(claims))
     arc = _arc(r, s)
     if arc:
         paras.append(tuple(arc))
@@ -446,9 +452,10 @@ def _composition(r: AnalysisResult, s: _Src) -> Chapter:
     form = _form(r, s)
     if form:
         paras.append(tuple(form))
-    melody = _melody(r, s)
-    if melody:
-        paras.append(tuple(melody))
+    figures = _melody_figures(r, s)
+    for part in (_melody(r, s, step_share_too=not figures), figures):
+        if part:
+            paras.append(tuple(part))
     return Chapter("composition", "Composition", tuple(paras))
 
 
@@ -612,7 +619,8 @@ def _form(r: AnalysisResult, s: _Src) -> list[Claim]:
     return claims
 
 
-def _melody(r: AnalysisResult, s: _Src) -> list[Claim]:
+def _melody(r: AnalysisResult, s: _Src, *, step_share_too: bool = True) -> list[Claim]:
+    """Range, highest note and (unless the figures say it better) the share of steps."""
     if r.melody is None or len(r.melody.notes) < 2:
         return []
     notes = r.melody.notes
@@ -634,9 +642,8 @@ def _melody(r: AnalysisResult, s: _Src) -> list[Claim]:
             side = "after" if dt.value > 0 else "before"
             parts += [", ", sh(dt if dt.value > 0 else -dt, "duration"), f" {side} the climax"]
     claims.append(cl(*parts, ".", facet="melody"))
-    figures = _melody_figures(r, s)
-    if figures:
-        return claims + figures
+    if not step_share_too:
+        return claims
     share = step_share(pitches)
     if math.isfinite(share):
         claims.append(cl(sh(s.fn("step_share({p}melody.notes[:].pitch)", share) * 100, "pct"),
@@ -656,7 +663,7 @@ def _score_word(v: float, low: str, high: str) -> str:
 
 def _melody_figures(r: AnalysisResult, s: _Src) -> list[Claim]:
     """Claims from ``melody.figures`` (range, intervals, contour, repetition, scores)."""
-    f = r.melody.figures if r.melody is not None else {}
+    f = r.melody.figures if r.melody is not None and len(r.melody.notes) >= 2 else {}
     if not f:
         return []
     m = "melody.figures"
