@@ -1179,8 +1179,9 @@ def claims_of(chapters: list[Chapter]) -> list[Claim]:
 def timeline(result: AnalysisResult | Prepared) -> list[tuple[float, str]]:
     """Notable moments, in time order: ``(time in s, short description)``.
 
-    Build-up starts and ends, the climax, silences, section and key changes and
-    instrument entries, each written with the measured figure it stands for.
+    Build-up starts and ends, the climax, silences, section and key changes,
+    instrument entries and cadences, each written with the measured figure it
+    stands for.
     """
     r, _ = _normalise(result)
     ev: list[tuple[float, str]] = []
@@ -1199,5 +1200,7 @@ def timeline(result: AnalysisResult | Prepared) -> list[tuple[float, str]]:
                 ev.append((segs[i].start, f"key: {segs[i].label}"))
     for t, i in _entries(r):
         ev.append((t, f"{(r.instruments or [])[i].name} enters"))
+    for c in r.harmony.cadences if r.harmony is not None else []:
+        ev.append((c.time, f"{c.type} cadence (" + "\u2013".join(c.numerals) + ")"))
     ev.sort(key=lambda e: e[0])
     return ev
