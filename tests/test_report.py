@@ -190,6 +190,18 @@ def test_compare_is_traceable_and_names_differences():
     assert "B is louder by 6.3 LU" in text
     assert "B is faster by 24 BPM" in text
     assert "Only A has drums." in text
+    assert re.search(r"Melody indices on a 0\u20131 scale \(A vs B\): simplicity (\d\.\d\d) vs "
+                     r"(\d\.\d\d)", text)
+    assert "danceability 0.41 vs 0.41" in text
+
+
+def test_compare_names_meter_differences_only():
+    a, b = full_result(1), full_result(2, title="Other")
+    b.tempo.meter = "3/4"
+    text = " ".join(c.text for c in claims_of(compare(a, b)))
+    assert "A is in 4/4 time, B in 3/4." in text
+    text = " ".join(c.text for c in claims_of(compare(full_result(1), full_result(2))))
+    assert "4/4" not in text
 
 
 def test_compare_says_both_when_equal():
@@ -687,3 +699,28 @@ def test_fast_profile_analysis_renders(tmp_path):
     assert code == ExitStatus.OK, err
     assert time.perf_counter() - t0 < MAX_SECONDS
     assert out.stat().st_size < MAX_HTML_BYTES
+
+
+def test_degenerate_new_facets_say_nothing():
+    """Empty curves, too few lead notes, no lead named, no descriptor measured."""
+    from songlens.result.model import LeadInstrument, Mood
+
+    r = full_result()
+    r.harmony.tension = []
+    r.harmony.progression = None
+    r.melody.figures = {"n_notes": 3, "note": "fewer than 8 lead notes: no figures"}
+    r.lead_instruments = [LeadInstrument(1.0, 24.0, None, "intro")]
+    for k in ("acousticness", "danceability", "energy", "instrumentalness", "liveness",
+              "speechiness", "valence"):
+        setattr(r.descriptors, k, None)
+    r.emotion.moods = [Mood("calm", 0.4, ["no cue points this way"])]
+    r.emotion.reasons = ["unavailable cues: register, dissonance"]
+    chapters = narrate(r)
+    check_traceable(chapters, result_to_dict(r))
+    text = " ".join(c.text for c in claims_of(chapters))
+    for absent in ("harmonic tension", "index is", "leads", "Spotify", "rests on",
+                   "cues behind", "unavailable", "fewer than"):
+        assert absent not in text, absent
+    assert "features" not in [c.key for c in chapters]
+    lanes, _ = build_lanes([r])
+    assert "rule" in next(ln for ln in lanes if ln.key == "tension").unit

@@ -1010,9 +1010,9 @@ _DESCRIPTOR_WORDS = (
     ("danceability", "danceability", "how clear and regular the pulse is, near a preferred tempo"),
     ("energy", "energy", "loudness, event density, brightness and a narrow dynamic range"),
     ("acousticness", "acousticness", "how acoustic rather than electronic it sounds"),
-    ("instrumentalness", "instrumentalness", "above one half: probably no vocals"),
-    ("speechiness", "speechiness", "spoken words"),
-    ("liveness", "liveness", "a live audience"),
+    ("instrumentalness", "instrumentalness", "the likelihood that there are no vocals"),
+    ("speechiness", "speechiness", "the presence of spoken words"),
+    ("liveness", "liveness", "the likelihood of a live audience"),
     ("valence", "valence", "musical positiveness, the emotion valence rescaled"),
 )
 
@@ -1091,6 +1091,11 @@ def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[
             faster = "B" if diff.value > 0 else "A"
             out.append(cl("A moves at ", ba, ", B at ", bb, f": {faster} is faster by ",
                           sh(diff if diff.value > 0 else -diff, "bpm"), ".", facet="tempo"))
+    ma = ra.tempo.meter if ra.tempo is not None else None
+    mb = rb.tempo.meter if rb.tempo is not None else None
+    if ma and mb and ma != mb:
+        out.append(cl("A is in ", sh(sa.q("tempo.meter"), "label"), " time, B in ",
+                      sh(sb.q("tempo.meter"), "label"), ".", facet="tempo"))
     if ra.key is not None and rb.key is not None:
         out.append(cl("Both are in ", sh(sa.q("key.label"), "label"), ".", facet="key")
                    if ra.key.label == rb.key.label else
@@ -1158,6 +1163,26 @@ def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[
                       sh(sb.q("emotion.valence"), "signed2"), ", arousal ",
                       sh(sa.q("emotion.arousal"), "signed2"), " vs ",
                       sh(sb.q("emotion.arousal"), "signed2"), " (A vs B).", facet="emotion"))
+    fa = ra.melody.figures if ra.melody is not None else {}
+    fb = rb.melody.figures if rb.melody is not None else {}
+    idx_items: list[list[str | Shown]] = []
+    for key in ("simplicity", "memorability"):
+        if (fa.get(key) or {}).get("score") is not None and \
+                (fb.get(key) or {}).get("score") is not None:
+            idx_items.append([key, " ", sh(sa.q(f"melody.figures.{key}.score"), "num2"), " vs ",
+                              sh(sb.q(f"melody.figures.{key}.score"), "num2")])
+    if idx_items:
+        out.append(cl("Melody indices on a 0\u20131 scale (A vs B): ", *_and(idx_items), ".",
+                      facet="melody"))
+    da_, db_ = ra.descriptors, rb.descriptors
+    if da_ is not None and db_ is not None:
+        items = [[key, " ", sh(sa.q(f"descriptors.{key}"), "num2"), " vs ",
+                  sh(sb.q(f"descriptors.{key}"), "num2")]
+                 for key, _, _ in _DESCRIPTOR_WORDS
+                 if getattr(da_, key) is not None and getattr(db_, key) is not None]
+        if items:
+            out.append(cl("Audio features on a 0\u20131 scale (A vs B): ", *_and(items), ".",
+                          facet="descriptors"))
     if ra.instruments is not None and rb.instruments is not None:
         na = {x.name: i for i, x in enumerate(ra.instruments) if x.active}
         nb = {x.name: i for i, x in enumerate(rb.instruments) if x.active}
