@@ -276,7 +276,7 @@ def test_lane_helpers():
 def test_html_has_every_lane_and_no_external_resources():
     html = render_html([full_result()])
     for key in ("loudness", "sections", "key", "chords", "tension", "tempo", "instrument",
-                "melody", "emotion"):
+                "lead", "melody", "emotion"):
         assert f'class="lane k-{key}' in html, key
     assert html.count('class="lane k-instrument') == 4
     assert '<figure class="va">' in html

@@ -16,7 +16,9 @@ Conventions
   :mod:`songlens.analysis.chords`) when the analysis has one; otherwise it shows
   the *functional* tension of the Roman numerals by the documented rule of
   :func:`functional_tension` and says so in its title. Cadences
-  (``harmony.cadences``) are marked on the chord lane at their arrival time.
+  (``harmony.cadences``) are marked on the chord lane at their arrival time; the
+  lead instrument per section (``lead_instruments``) has its own lane, coloured as
+  that instrument's lane.
 * Pure functions: :func:`build_lanes` maps results (and optional waveform
   envelopes) to :class:`Lane` objects; :mod:`songlens.report.html` lays them out.
 """
@@ -490,6 +492,19 @@ def _instrument_lanes(r: AnalysisResult, span: float, ticks: list[float]) -> lis
     return out
 
 
+def _lead_lane(r: AnalysisResult, span: float, ticks: list[float]) -> Lane | None:
+    """The lead instrument per section (``lead_instruments``), coloured as its own lane."""
+    leads = [x for x in r.lead_instruments or [] if x.name]
+    if not leads:
+        return None
+    names = [i.name for i in r.instruments or []]
+    colors = {x.name: _PALETTE[names.index(x.name) % len(_PALETTE)]
+              for x in leads if x.name in names}
+    items = [(x.start, x.end, x.name or "", x.section or "") for x in leads]
+    return _blocks_lane("lead", "Lead", "per section", items, span, ticks,
+                        height=40, colors=colors)
+
+
 def _melody_lane(r: AnalysisResult, span: float, ticks: list[float]) -> Lane | None:
     if r.melody is None or not r.melody.notes:
         return None
@@ -588,6 +603,9 @@ def build_lanes(results: Sequence[AnalysisResult], *,
         if lane:
             lanes.append(lane)
         lanes += _instrument_lanes(r, span, ticks)
+        lane = _lead_lane(r, span, ticks)
+        if lane:
+            lanes.append(lane)
         lane = _melody_lane(r, span, ticks)
         if lane:
             lanes.append(lane)
