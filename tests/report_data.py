@@ -12,20 +12,27 @@ import math
 
 import numpy as np
 
+from songlens.analysis.melody import melody_figures
+from songlens.report.trace import count_seq
 from songlens.result.model import (
     AnalysisResult,
     Buildup,
+    Cadence,
     Chord,
     Climax,
+    Descriptors,
     Emotion,
+    Harmony,
     Instrument,
     Key,
     KeySegment,
+    LeadInstrument,
     Loudness,
     Melody,
     Mood,
     Note,
     Production,
+    Progression,
     Section,
     Silence,
     Tempo,
@@ -77,6 +84,25 @@ def full_result(seed: int = 7, *, duration: float = 96.0, title: str | None = "T
             notes.append(Note(start=round(s, 3), end=round(s + dur * 0.9, 3), pitch=pitch))
         pitch = float(np.clip(pitch + rng.choice([-2, -1, 0, 1, 2, 3, -3, 5]), 60, 81))
         s += dur
+    romans = [c.roman for c in chords]
+    n_loop = count_seq(romans, [r for _, r in _PROGRESSION])
+    n_harm = sum(1 for c in chords if c.roman)
+    # made-up tension: rises through the build, highest just before the climax
+    tension = [(float(x), round(float(np.clip(0.15 + 0.6 * max(0.0, min(1.0, (x - 24) / 30))
+                                              - 0.5 * max(0.0, min(1.0, (x - 56) / 20))
+                                              + rng.normal(0, 0.03), 0, 1)), 4)
+                if not (76.0 <= x < 78.5) else 0.0) for x in np.arange(0.0, d, 0.5)]
+    harmony = Harmony(
+        cadences=[Cadence(time=55.5, type="half", numerals=["iv", "V"],
+                          labels=["D:min", "E:maj"], key="A minor"),
+                  Cadence(time=74.0, type="authentic", numerals=["V", "i"],
+                          labels=["F#:maj", "B:min"], key="B minor"),
+                  Cadence(time=92.0, type="authentic", numerals=["V7", "i"],
+                          labels=["E:7", "A:min"], key="A minor")],
+        tension=tension,
+        progression=Progression(pattern="\u2013".join(r for _, r in _PROGRESSION),
+                                count=n_loop, coverage=round(4 * n_loop / n_harm, 4)))
+    lead = np.array([(n.start, n.end, n.pitch) for n in notes])
     emo = [(float(x), float(np.tanh((x - 40) / 40) * 0.5 - 0.2), float(np.clip(
         -0.6 + 1.3 * max(0.0, min(1.0, (x - 20) / 36)) - (0.9 if x > 56 else 0) * (x - 56) / 40,
         -1, 1))) for x in np.arange(1.5, d - 2, 3.0)]
@@ -86,16 +112,23 @@ def full_result(seed: int = 7, *, duration: float = 96.0, title: str | None = "T
         settings={"silence": {"min_duration": 1.0},
                   "dynamics": {"min_rise_db": 4.0, "min_buildup_seconds": 4.0}},
         version="test",
-        tempo=Tempo(bpm=96.0, beats=beats, downbeats=beats[::4], curve=tempo_curve),
+        tempo=Tempo(bpm=96.0, beats=beats, downbeats=beats[::4], curve=tempo_curve,
+                    meter="4/4"),
         key=Key(label="A minor", tonic="A", mode="minor", confidence=0.81,
                 segments=[KeySegment(0.0, 56.0, "A minor"), KeySegment(56.0, 76.0, "B minor"),
                           KeySegment(78.5, d, "A minor")]),
         chords=chords,
-        melody=Melody(notes=notes),
+        harmony=harmony,
+        melody=Melody(notes=notes, figures=melody_figures(lead)),
         instruments=[Instrument("piano", [(1.0, 76.0), (78.5, d - 2.0)]),
                      Instrument("strings", [(24.0, 76.0)]),
                      Instrument("bass", [(32.0, 76.0)]),
                      Instrument("drums", [(40.0, 70.0)])],
+        lead_instruments=[LeadInstrument(1.0, 24.0, "piano", "intro"),
+                          LeadInstrument(24.0, 56.0, "strings", "verse"),
+                          LeadInstrument(56.0, 76.0, "strings", "chorus"),
+                          LeadInstrument(78.5, 88.0, "piano", "verse"),
+                          LeadInstrument(88.0, d - 2.0, "piano", "outro")],
         loudness=Loudness(integrated_lufs=-21.3, range_lu=14.2, true_peak_dbtp=-3.1, curve=curve),
         buildups=[Buildup(start=24.0, end=55.5, rise_db=17.6, intensity_rise_db=19.0)],
         climax=Climax(time=56.2, loudness_lufs=-11.9, prominence_db=11.4),
@@ -104,9 +137,14 @@ def full_result(seed: int = 7, *, duration: float = 96.0, title: str | None = "T
                   Section(56.0, 76.0, "chorus"), Section(78.5, 88.0, "verse"),
                   Section(88.0, d - 2.0, "outro")],
         emotion=Emotion(valence=-0.21, arousal=-0.12,
-                        moods=[Mood("melancholic", 0.71), Mood("longing", 0.64),
-                               Mood("hopeful", 0.22), Mood("reflective", 0.52)],
-                        curve=emo),
+                        moods=[Mood("melancholic", 0.71,
+                                    ["minor mode, from the key analysis", "legato (5 dB dips)"]),
+                               Mood("longing", 0.64), Mood("hopeful", 0.22),
+                               Mood("reflective", 0.52)],
+                        curve=emo,
+                        reasons=["valence -0.21: minor mode, from the key analysis, "
+                                 "96 BPM (moderate, from the rhythm analysis)",
+                                 "arousal -0.12: soft (-21 LUFS), legato (5 dB dips)"]),
         production=Production(
             peak_dbfs=-3.2, true_peak_dbtp=-3.1, plr_db=18.2, crest_factor_db=19.5,
             clipped_samples=0, dc_offset=[0.0, 0.0], stereo_correlation=0.52,
@@ -120,6 +158,10 @@ def full_result(seed: int = 7, *, duration: float = 96.0, title: str | None = "T
                                             "gain_to_target_db": -1.7, "loudness_ok": False,
                                             "true_peak_ok": True,
                                             "true_peak_after_gain_dbtp": -4.8}}),
+        descriptors=Descriptors(acousticness=0.62, danceability=0.41, energy=0.38,
+                                instrumentalness=0.7, liveness=None, loudness=-21.3,
+                                speechiness=None, tempo=96.0, valence=0.395, key=9, mode=0,
+                                time_signature=4, duration_ms=int(d * 1000)),
     )
 
 

@@ -161,7 +161,7 @@ def test_all_lanes_draw_and_follow_the_player(full_page):
         plots = _check_plots(b, png)
         kinds = {p["lane"].split()[1] for p in plots}
         assert kinds >= {"k-loudness", "k-sections", "k-key", "k-chords", "k-tension",
-                         "k-tempo", "k-instrument", "k-melody", "k-emotion"}
+                         "k-tempo", "k-instrument", "k-lead", "k-melody", "k-emotion"}
         _wait_audio(b)
         before = b.js("var d = document.querySelector('.va-dot');"
                       "return [d.getAttribute('cx'), d.getAttribute('cy')]")

@@ -184,6 +184,8 @@ def _chips(r: AnalysisResult, k: int) -> str:
     chips = [f"<li><b>{fmt_time(r.track.duration)}</b> long</li>"]
     if r.tempo is not None:
         chips.append(f"<li><b>{r.tempo.bpm:.0f}</b> BPM</li>")
+        if r.tempo.meter:
+            chips.append(f"<li><b>{_esc(r.tempo.meter)}</b></li>")
     if r.key is not None:
         chips.append(f"<li><b>{_esc(r.key.label)}</b></li>")
     lo = r.loudness

@@ -12,9 +12,13 @@ Conventions
   gaps stay gaps) and the melody to at most :data:`MAX_NOTES` rectangles, so the
   page stays small for long tracks.
 * A lane is built only from what the analysis carries. The harmonic tension lane
-  uses a measured tension when the analysis has one (a ``tension`` value per
-  chord); otherwise it shows the *functional* tension of the Roman numerals by the
-  documented rule of :func:`functional_tension` and says so in its title.
+  draws the measured curve ``harmony.tension`` (0 = at rest, 1 = maximal; see
+  :mod:`songlens.analysis.chords`) when the analysis has one; otherwise it shows
+  the *functional* tension of the Roman numerals by the documented rule of
+  :func:`functional_tension` and says so in its title. Cadences
+  (``harmony.cadences``) are marked on the chord lane at their arrival time; the
+  lead instrument per section (``lead_instruments``) has its own lane, coloured as
+  that instrument's lane.
 * Pure functions: :func:`build_lanes` maps results (and optional waveform
   envelopes) to :class:`Lane` objects; :mod:`songlens.report.html` lays them out.
 """
@@ -372,6 +376,24 @@ def _chord_color(label: str) -> str:
     return f"hsl({hue} {'45%' if minor else '62%'} {'58%' if minor else '64%'})"
 
 
+_CADENCE_ABBR = {"authentic": "auth.", "plagal": "plag.", "deceptive": "dec.", "half": "half"}
+
+
+def _cadence_marks(r: AnalysisResult, span: float) -> tuple[str, list[str]] | None:
+    """SVG ticks and overlay labels for ``harmony.cadences`` on the chord lane."""
+    if r.harmony is None or not r.harmony.cadences:
+        return None
+    svg, ov = [], []
+    for c in r.harmony.cadences:
+        svg.append(f'<line class="cad" x1="{_x(c.time)}" x2="{_x(c.time)}" y1="0" y2="100"/>')
+        nums = "\u2013".join(c.numerals)
+        syms = " \u2192 ".join(chord_symbol(x) for x in c.labels)
+        tip = f"{c.type} cadence {nums} ({syms}) in {c.key} at {fmt_time(c.time)}"
+        ov.append(_label(c.time, span, "\u25bc" + _CADENCE_ABBR.get(c.type, c.type), "cad",
+                         top="0", title=tip))
+    return "".join(svg), ov
+
+
 def _chords_lanes(r: AnalysisResult, span: float, ticks: list[float]) -> list[Lane]:
     chords = r.chords or []
     if not chords:
@@ -380,25 +402,37 @@ def _chords_lanes(r: AnalysisResult, span: float, ticks: list[float]) -> list[La
     colors = {chord_symbol(c.label): _chord_color(c.label) for c in chords}
     lanes = [_blocks_lane("chords", "Chords", "Roman numerals below", items, span, ticks,
                           height=44, colors=colors)]
-    measured = [getattr(c, "tension", None) for c in chords]
-    if any(v is not None for v in measured):
-        values, title, unit = measured, "Tension", "harmonic tension"
+    h = r.harmony
+    H = LANE_UNITS
+    cad = _cadence_marks(r, span)
+    if cad:
+        lanes[0].svg += cad[0]
+        lanes[0].overlays += cad[1]
+        lanes[0].unit = "Roman numerals below; \u25bc cadence"
+    if h is not None and len(h.tension) >= 2:
+        pts = decimate_curve(h.tension)
+
+        def ymap(v: float) -> float:
+            return H - 6.0 - max(0.0, min(1.0, v)) * (H - 14.0)
+
+        path = _polyline(pts, ymap)
+        title, unit = "Tension", "measured, 0\u20131"
     elif any(c.roman for c in chords):
-        values = [functional_tension(c.roman) for c in chords]
+        d, pen = [], False
+        for c in chords:
+            v = functional_tension(c.roman)
+            if v is None:
+                pen = False
+                continue
+            y = H - 6.0 - float(v) * (H - 14.0)
+            d.append(("L" if pen else "M") + f"{_x(c.start)} {_y(y)}L{_x(c.end)} {_y(y)}")
+            pen = True
+        path = "".join(d)
         title, unit = "Tension", "function of the numerals (rule)"
     else:
         return lanes
-    H = LANE_UNITS
-    d, pen = [], False
-    for c, v in zip(chords, values, strict=True):
-        if v is None:
-            pen = False
-            continue
-        y = H - 6.0 - float(v) * (H - 14.0)
-        d.append(("L" if pen else "M") + f"{_x(c.start)} {_y(y)}L{_x(c.end)} {_y(y)}")
-        pen = True
-    if d:
-        svg = _grid(span, ticks) + f'<path class="tension" d="{"".join(d)}"/>'
+    if path:
+        svg = _grid(span, ticks) + f'<path class="tension" d="{path}"/>'
         ov = ['<span class="yax" style="top:2px">tense</span>',
               '<span class="yax" style="bottom:2px">rest</span>']
         lanes.append(Lane("tension", title, unit, 48, svg, ov))
@@ -456,6 +490,19 @@ def _instrument_lanes(r: AnalysisResult, span: float, ticks: list[float]) -> lis
         out.append(Lane("instrument", inst.name, "", 20, _grid(span, ticks) + rects,
                         group="instruments"))
     return out
+
+
+def _lead_lane(r: AnalysisResult, span: float, ticks: list[float]) -> Lane | None:
+    """The lead instrument per section (``lead_instruments``), coloured as its own lane."""
+    leads = [x for x in r.lead_instruments or [] if x.name]
+    if not leads:
+        return None
+    names = [i.name for i in r.instruments or []]
+    colors = {x.name: _PALETTE[names.index(x.name) % len(_PALETTE)]
+              for x in leads if x.name in names}
+    items = [(x.start, x.end, x.name or "", x.section or "") for x in leads]
+    return _blocks_lane("lead", "Lead", "per section", items, span, ticks,
+                        height=40, colors=colors)
 
 
 def _melody_lane(r: AnalysisResult, span: float, ticks: list[float]) -> Lane | None:
@@ -556,6 +603,9 @@ def build_lanes(results: Sequence[AnalysisResult], *,
         if lane:
             lanes.append(lane)
         lanes += _instrument_lanes(r, span, ticks)
+        lane = _lead_lane(r, span, ticks)
+        if lane:
+            lanes.append(lane)
         lane = _melody_lane(r, span, ticks)
         if lane:
             lanes.append(lane)

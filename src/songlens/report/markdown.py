@@ -38,6 +38,8 @@ def _facts(r: AnalysisResult) -> str:
     bits = [fmt_time(r.track.duration)]
     if r.tempo is not None:
         bits.append(f"{r.tempo.bpm:.0f} BPM")
+        if r.tempo.meter:
+            bits.append(_md(r.tempo.meter))
     if r.key is not None:
         bits.append(r.key.label)
     if r.loudness is not None and r.loudness.integrated_lufs is not None:

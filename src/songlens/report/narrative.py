@@ -35,6 +35,7 @@ from .trace import (
     Claim,
     Q,
     Shown,
+    after,
     cl,
     collapse_labels,
     count_seq,
@@ -49,7 +50,7 @@ from .trace import shown as sh
 __all__ = ["narrate", "compare", "claims_of", "timeline", "prepare", "Prepared",
            "STATIC_TOKENS", "AT_CLIMAX_S", "NEUTRAL_VA"]
 
-STATIC_TOKENS = ("250 Hz", "4 kHz", "R128", "A/85")
+STATIC_TOKENS = ("250 Hz", "4 kHz", "R128", "A/85", "0\u20131 scale")
 """Literal tokens with digits allowed in template text (band edges, standard names)."""
 
 AT_CLIMAX_S = 1.5
@@ -57,6 +58,12 @@ AT_CLIMAX_S = 1.5
 
 NEUTRAL_VA = 0.1
 """|valence| or |arousal| below this is called neutral/moderate."""
+
+SCORE_HIGH = 0.6
+"""A melody simplicity/memorability index (0-1) from this up is called "fairly ..."."""
+
+SCORE_LOW = 0.4
+"""...and up to this "rather complex" / "hard to remember"; between, "moderately ..."."""
 
 # a build-up ending this close before (or up to 3 s after) the climax leads into it
 _BUILDUP_INTO_CLIMAX_S = 6.0
@@ -163,8 +170,10 @@ def _overview(r: AnalysisResult, s: _Src) -> Chapter:
     frag: list[str | Shown] = []
     if r.tempo is not None:
         frag += ["It moves at about ", sh(s.q("tempo.bpm"), "bpm")]
+        if r.tempo.meter:
+            frag += [" in ", sh(s.q("tempo.meter"), "label"), " time"]
         if r.key is not None:
-            frag += [" in ", sh(s.q("key.label"), "label")]
+            frag += [", in " if r.tempo.meter else " in ", sh(s.q("key.label"), "label")]
     elif r.key is not None:
         frag += ["It is in ", sh(s.q("key.label"), "label")]
     if r.loudness is not None and r.loudness.integrated_lufs is not None:
@@ -246,6 +255,27 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                       sh(s.q(f"emotion.moods[{i}].score"), "num2"), ")"] for i in moods]
             word = "reading is" if len(items) == 1 else "readings are"
             claims.append(cl(f"The strongest mood {word} ", *_and(items), ".", facet="emotion"))
+            top = moods[0]
+            why = [k for k, x in enumerate(e.moods[top].reasons)
+                   if x and x != "no cue points this way"]
+            if why:
+                mood = f"emotion.moods[{top}]"
+                claims.append(cl("The ", sh(s.q(f"{mood}.label"), "label"), " reading rests on ",
+                                 *_and([[sh(s.q(f"{mood}.reasons[{k}]"), "label")]
+                                        for k in why]), ".", facet="emotion"))
+        paras.append(tuple(claims))
+        claims = []
+        for axis in ("valence", "arousal"):
+            k = next((i for i, x in enumerate(e.reasons) if x.startswith(axis + " ")
+                      and ": " in x), None)
+            if k is not None and after(e.reasons[k], ": ").strip():
+                claims.append(cl(f"The cues behind the {axis} reading, strongest first: ",
+                                 sh(s.fn(f"after({{p}}emotion.reasons[{k}], ': ')",
+                                         after(e.reasons[k], ": ")), "label"), ".",
+                                 facet="emotion"))
+        if claims:
+            paras.append(tuple(claims))
+        claims = []
         curve = e.curve
         # points without a reading (silent stretches) carry None
         idx = [i for i, p in enumerate(curve) if p[1] is not None and p[2] is not None]
@@ -270,13 +300,18 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
                                  " at ", _t(s.q(f"emotion.curve[{i1}][0]")), ".",
                                  facet="emotion"))
             else:
-                claims.append(cl("Valence stays between ",
-                                 sh(s.fn("min({p}emotion.curve[:][1])",
-                                         min(curve[i][1] for i in idx)), "signed2"),
-                                 " and ", sh(s.fn("max({p}emotion.curve[:][1])",
-                                                  max(curve[i][1] for i in idx)), "signed2"),
-                                 " throughout.", facet="emotion"))
-        paras.append(tuple(claims))
+                lo_v = sh(s.fn("min({p}emotion.curve[:][1])",
+                               min(curve[i][1] for i in idx)), "signed2")
+                hi_v = sh(s.fn("max({p}emotion.curve[:][1])",
+                               max(curve[i][1] for i in idx)), "signed2")
+                if lo_v.text == hi_v.text:
+                    claims.append(cl("Valence stays at ", lo_v, " throughout.",
+                                     facet="emotion"))
+                else:
+                    claims.append(cl("Valence stays between ", lo_v, " and ", hi_v,
+                                     " throughout.", facet="emotion"))
+        if claims:
+            paras.append(tuple(claims))
     arc = _arc(r, s)
     if arc:
         paras.append(tuple(arc))
@@ -382,9 +417,13 @@ def _composition(r: AnalysisResult, s: _Src) -> Chapter:
                               " chords, ",
                               sh(s.fn("distinct({p}chords[:].label)", distinct), "int"),
                               " of them different.", facet="chords"))
-            prog = _progression(r, s)
+            prog = _measured_progression(r, s)
+            if prog is None and (r.harmony is None or r.harmony.progression is None):
+                prog = _progression(r, s)
             if prog is not None:
                 harmony.append(prog)
+    harmony += _cadences(r, s)
+    harmony += _tension(r, s)
     if harmony:
         paras.append(tuple(harmony))
     rhythm: list[Claim] = []
@@ -413,10 +452,106 @@ def _composition(r: AnalysisResult, s: _Src) -> Chapter:
     form = _form(r, s)
     if form:
         paras.append(tuple(form))
-    melody = _melody(r, s)
-    if melody:
-        paras.append(tuple(melody))
+    figures = _melody_figures(r, s)
+    for part in (_melody(r, s, step_share_too=not figures), figures):
+        if part:
+            paras.append(tuple(part))
     return Chapter("composition", "Composition", tuple(paras))
+
+
+_CADENCE_WORDS = {"authentic": "authentic (dominant to tonic)",
+                  "plagal": "plagal (subdominant to tonic)",
+                  "deceptive": "deceptive (dominant to the sixth degree)",
+                  "half": "half (a pause on the dominant)"}
+
+
+def _measured_progression(r: AnalysisResult, s: _Src) -> Claim | None:
+    """``harmony.progression``: the loop the harmony analysis found, where it first starts."""
+    h = r.harmony
+    if h is None or h.progression is None or h.progression.count < 2:
+        return None
+    pat = [x for x in h.progression.pattern.split("\u2013") if x]
+    parts: list[str | Shown] = ["The recurring progression ",
+                                sh(s.q("harmony.progression.pattern"), "label"), " comes round ",
+                                sh(s.q("harmony.progression.count"), "times")]
+    # first occurrence in the chord sequence (repeats merged, "N" dropped)
+    seq = [(ch.roman, i) for i, ch in enumerate(r.chords or [])
+           if ch.roman and ch.label not in ("N", "X")]
+    merged: list[tuple[str, int]] = []
+    for lab, i in seq:
+        if not merged or merged[-1][0] != lab:
+            merged.append((lab, i))
+    labs = [x for x, _ in merged]
+    n = len(pat)
+    first = next((merged[k][1] for k in range(len(labs) - n + 1) if labs[k:k + n] == pat), None)
+    if first is not None and n:
+        parts += [", first at ", _t(s.q(f"chords[{first}].start"))]
+    parts += [", and covers ", sh(s.q("harmony.progression.coverage") * 100, "pct"),
+              " of the chords."]
+    return cl(*parts, facet="harmony")
+
+
+def _cadences(r: AnalysisResult, s: _Src) -> list[Claim]:
+    """Cadences at phrase endings (``harmony.cadences``), grouped by kind."""
+    h = r.harmony
+    if h is None or not r.chords:
+        return []
+    if not h.cadences:
+        return [cl("SongLens finds no cadence at a phrase ending (dominant or subdominant to "
+                   "tonic, dominant to the sixth degree, or a pause on the dominant).",
+                   facet="harmony")]
+    kinds = list(dict.fromkeys(c.type for c in h.cadences))
+    items: list[list[str | Shown]] = []
+    for kind in kinds:
+        idx = [i for i, c in enumerate(h.cadences) if c.type == kind]
+        word = _CADENCE_WORDS.get(kind, kind)
+        each = [[sh(s.q(f"harmony.cadences[{i}].numerals"), "progression"), " at ",
+                 _t(s.q(f"harmony.cadences[{i}].time"))] for i in idx[:_MAX_LISTED]]
+        more = ", among others" if len(idx) > _MAX_LISTED else ""
+        items.append([sh(s.fn(f"count({{p}}harmony.cadences[:].type, {kind!r})", len(idx)),
+                         "int"), f" {word}: ", *_and(each), more])
+    n = len(h.cadences)
+    noun = "cadence" if n == 1 else "cadences"
+    claims = [cl("SongLens finds ", sh(s.fn("len({p}harmony.cadences)", n), "int"),
+                 f" {noun} at phrase endings \u2014 ", *_join_semicolon(items), ".",
+                 facet="harmony")]
+    return claims
+
+
+def _join_semicolon(items: Sequence[Sequence[str | Shown]]) -> list[str | Shown]:
+    out: list[str | Shown] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append("; ")
+        out.extend(item)
+    return out
+
+
+def _tension(r: AnalysisResult, s: _Src) -> list[Claim]:
+    """The peak and mean of the measured harmonic tension curve."""
+    h = r.harmony
+    if h is None or len(h.tension) < 2:
+        return []
+    vals = [v for _, v in h.tension]
+    k = max(range(len(vals)), key=lambda i: vals[i])
+    if vals[k] <= 0:
+        return []
+    parts: list[str | Shown] = [
+        "The measured harmonic tension (on a 0\u20131 scale, from rest on the tonic to "
+        "maximal) peaks at ",
+        sh(s.q(f"harmony.tension[{k}][1]"), "num2"), " at ",
+        _t(s.q(f"harmony.tension[{k}][0]"))]
+    if r.climax is not None:
+        dt = s.q(f"harmony.tension[{k}][0]") - s.q("climax.time")
+        if abs(dt.value) < AT_CLIMAX_S:
+            parts += [", with the loudness climax"]
+        else:
+            side = "after" if dt.value > 0 else "before"
+            parts += [", ", sh(dt if dt.value > 0 else -dt, "duration"),
+                      f" {side} the loudness climax"]
+    parts += ["; its average is ",
+              sh(s.fn("mean({p}harmony.tension[:][1])", sum(vals) / len(vals)), "num2"), "."]
+    return [cl(*parts, facet="harmony")]
 
 
 def _progression(r: AnalysisResult, s: _Src) -> Claim | None:
@@ -484,7 +619,8 @@ def _form(r: AnalysisResult, s: _Src) -> list[Claim]:
     return claims
 
 
-def _melody(r: AnalysisResult, s: _Src) -> list[Claim]:
+def _melody(r: AnalysisResult, s: _Src, *, step_share_too: bool = True) -> list[Claim]:
+    """Range, highest note and (unless the figures say it better) the share of steps."""
     if r.melody is None or len(r.melody.notes) < 2:
         return []
     notes = r.melody.notes
@@ -506,11 +642,95 @@ def _melody(r: AnalysisResult, s: _Src) -> list[Claim]:
             side = "after" if dt.value > 0 else "before"
             parts += [", ", sh(dt if dt.value > 0 else -dt, "duration"), f" {side} the climax"]
     claims.append(cl(*parts, ".", facet="melody"))
+    if not step_share_too:
+        return claims
     share = step_share(pitches)
     if math.isfinite(share):
         claims.append(cl(sh(s.fn("step_share({p}melody.notes[:].pitch)", share) * 100, "pct"),
                          " of its moves from note to note are a whole tone or less "
                          "(repeated notes included).", facet="melody"))
+    return claims
+
+
+def _score_word(v: float, low: str, high: str) -> str:
+    """``high`` from :data:`SCORE_HIGH` up, ``low`` up to :data:`SCORE_LOW`, else "moderately"."""
+    if v >= SCORE_HIGH:
+        return high
+    if v <= SCORE_LOW:
+        return low
+    return "moderately " + high.split()[-1]
+
+
+def _melody_figures(r: AnalysisResult, s: _Src) -> list[Claim]:
+    """Claims from ``melody.figures`` (range, intervals, contour, repetition, scores)."""
+    f = r.melody.figures if r.melody is not None and len(r.melody.notes) >= 2 else {}
+    if not f:
+        return []
+    m = "melody.figures"
+    claims: list[Claim] = []
+    if s.has(f"{m}.range_p5_p95"):
+        parts: list[str | Shown] = [
+            "Leaving out the lowest and highest twentieth of its notes, it moves within ",
+            sh(s.q(f"{m}.range_p5_p95"), "semitones")]
+        if s.has(f"{m}.tessitura.mean_note"):
+            parts += [", centred on ", sh(s.q(f"{m}.tessitura.mean_note"), "label")]
+        claims.append(cl(*parts, ".", facet="melody"))
+    iv = f.get("intervals") or {}
+    keys = ("repeat_share", "step_share", "skip_share", "leap_share")
+    if all(iv.get(k) is not None for k in keys):
+        claims.append(cl(
+            "Of its moves from note to note, ", sh(s.q(f"{m}.intervals.repeat_share") * 100,
+                                                   "pct"),
+            " repeat a note, ", sh(s.q(f"{m}.intervals.step_share") * 100, "pct"),
+            " are steps of one or two semitones, ",
+            sh(s.q(f"{m}.intervals.skip_share") * 100, "pct"), " skips of three or four and ",
+            sh(s.q(f"{m}.intervals.leap_share") * 100, "pct"), " leaps of a fourth or more.",
+            facet="melody"))
+    ct = f.get("contour") or {}
+    if ct.get("up") is not None and ct.get("down") is not None:
+        parts = ["It goes up on ", sh(s.q(f"{m}.contour.up") * 100, "pct"),
+                 " of its moves and down on ", sh(s.q(f"{m}.contour.down") * 100, "pct")]
+        ph = f.get("phrases") or {}
+        shapes = ct.get("phrase_shapes") or {}
+        dom = ct.get("dominant_shape")
+        if dom and ph.get("count") and shapes.get(dom) is not None:
+            tied = [k for k, v in shapes.items() if v is not None and k != dom
+                    and abs(v - shapes[dom]) < 1e-9]
+            parts += ["; of its ", sh(s.q(f"{m}.phrases.count"), "int"), " phrases, ",
+                      sh(s.q(f"{m}.contour.phrase_shapes.{dom}") * 100, "pct")]
+            if tied:  # shape names are the keys of phrase_shapes
+                parts += [" each are ", *_and(
+                    [[sh(s.q(f"{m}.contour.dominant_shape"), "label")]]
+                    + [[k] for k in tied]), " in shape"]
+            else:
+                parts += [" are ", sh(s.q(f"{m}.contour.dominant_shape"), "label"),
+                          ", the most common shape"]
+        claims.append(cl(*parts, ".", facet="melody"))
+    rep = f.get("repetition") or {}
+    if rep.get("ngram_share") is not None and rep.get("ngram_length"):
+        share = sh(s.q(f"{m}.repetition.ngram_share") * 100, "pct")
+        lead = ["None (", share, ")"] if rep["ngram_share"] == 0 else [share]
+        claims.append(cl(*lead, " of its ", sh(s.q(f"{m}.repetition.ngram_length"), "int"),
+                         "-note figures come back later in the melody.", facet="melody"))
+    for key, low, high, meaning in (
+            ("simplicity", "rather complex", "fairly simple",
+             "narrow range, steps and repeated notes, few interval types, even rhythm and "
+             "repeated figures score high"),
+            ("memorability", "hard to remember", "fairly memorable",
+             "repetition weighs most, then singability, a common contour and a few "
+             "distinctive leaps")):
+        sc = f.get(key) or {}
+        if sc.get("score") is None:
+            continue
+        parts = ["Its ", key, " index is ", sh(s.q(f"{m}.{key}.score"), "num2"),
+                 " on a 0\u20131 scale: ", _score_word(sc["score"], low, high), " (", meaning,
+                 ")"]
+        n_r = min(len(sc.get("reasons") or []), 4)
+        if n_r:
+            parts += ["; what drives it: "]
+            for i in range(n_r):
+                parts += ["; " if i else "", sh(s.q(f"{m}.{key}.reasons[{i}]"), "label")]
+        claims.append(cl(*parts, ".", facet="melody"))
     return claims
 
 
@@ -522,13 +742,66 @@ def _entries(r: AnalysisResult) -> list[tuple[float, int]]:
     return sorted(out)
 
 
+def _section_phrase(s: _Src, i: int, label: str) -> list[str | Shown]:
+    """``the chorus`` / ``section B`` for ``lead_instruments[i].section``."""
+    lab = sh(s.q(f"lead_instruments[{i}].section"), "label")
+    return ["section ", lab] if len(label) <= 2 else ["the ", lab]
+
+
+def _leads(r: AnalysisResult, s: _Src) -> list[Claim]:
+    """Which instrument leads each section (``lead_instruments``), runs merged."""
+    li = r.lead_instruments or []
+    runs: list[list[int]] = []
+    for i, x in enumerate(li):
+        if not x.name:
+            runs.append([])
+            continue
+        if runs and runs[-1] and li[runs[-1][-1]].name == x.name:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    runs = [run for run in runs if run]
+    if not runs:
+        return []
+    if len(runs) == 1:
+        run = runs[0]
+        return [cl("The ", sh(s.q(f"lead_instruments[{run[0]}].name"), "label"),
+                   " leads throughout, from ", _t(s.q(f"lead_instruments[{run[0]}].start")),
+                   " to ", _t(s.q(f"lead_instruments[{run[-1]}].end")), ".",
+                   facet="lead_instruments")]
+    items: list[list[str | Shown]] = []
+    for k, run in enumerate(runs[:_MAX_LISTED]):
+        name = li[run[0]].name or ""
+        verb = "lead" if name.endswith("s") else "leads"
+        if k and any(li[j].name == name for r0 in runs[:k] for j in r0):
+            verb = "returns to lead" if verb == "leads" else "return to lead"
+        item: list[str | Shown] = ["the ", sh(s.q(f"lead_instruments[{run[0]}].name"), "label"),
+                                   f" {verb} "]
+        secs: list[tuple[int, str]] = []
+        for j in run:
+            lab = li[j].section
+            if lab and lab not in [x for _, x in secs]:
+                secs.append((j, lab))
+        if secs:
+            item += [*_and([_section_phrase(s, j, lab) for j, lab in secs]), " (from ",
+                     _t(s.q(f"lead_instruments[{run[0]}].start")), ")"]
+        else:
+            item += ["from ", _t(s.q(f"lead_instruments[{run[0]}].start")), " to ",
+                     _t(s.q(f"lead_instruments[{run[-1]}].end"))]
+        items.append(item)
+    first = items[0]
+    first[0] = "The "
+    return [cl(*_join_semicolon(items), ".", facet="lead_instruments")]
+
+
 def _arrangement(r: AnalysisResult, s: _Src) -> Chapter:
+    leads = _leads(r, s)
     if not r.instruments:
-        return Chapter("arrangement", "Arrangement")
+        return Chapter("arrangement", "Arrangement", (tuple(leads),) if leads else ())
     claims: list[Claim] = []
     entries = _entries(r)
     if not entries:
-        return Chapter("arrangement", "Arrangement")
+        return Chapter("arrangement", "Arrangement", (tuple(leads),) if leads else ())
     insts = r.instruments
 
     def first(i: int) -> Q:
@@ -586,7 +859,8 @@ def _arrangement(r: AnalysisResult, s: _Src) -> Chapter:
             [name(i), " at ", _t(s.q(f"instruments[{i}].active[{k}][1]"))]
             for _, i, k in exits[:_MAX_LISTED]]
         claims.append(cl("Dropping out for good: ", *_and(out_items), ".", facet="instruments"))
-    return Chapter("arrangement", "Arrangement", (tuple(claims),))
+    paras = [tuple(claims)] + ([tuple(leads)] if leads else [])
+    return Chapter("arrangement", "Arrangement", tuple(paras))
 
 
 def _silence(r: AnalysisResult, s: _Src) -> Chapter:
@@ -732,6 +1006,34 @@ def _production(r: AnalysisResult, s: _Src) -> Chapter:
     return Chapter("production", "Production", tuple(paras))
 
 
+_DESCRIPTOR_WORDS = (
+    ("danceability", "danceability", "how clear and regular the pulse is, near a preferred tempo"),
+    ("energy", "energy", "loudness, event density, brightness and a narrow dynamic range"),
+    ("acousticness", "acousticness", "how acoustic rather than electronic it sounds"),
+    ("instrumentalness", "instrumentalness", "the likelihood that there are no vocals"),
+    ("speechiness", "speechiness", "the presence of spoken words"),
+    ("liveness", "liveness", "the likelihood of a live audience"),
+    ("valence", "valence", "musical positiveness, the emotion valence rescaled"),
+)
+
+
+def _audio_features(r: AnalysisResult, s: _Src) -> Chapter:
+    """Spotify-style descriptors on 0-1 scales (only those measured)."""
+    d = r.descriptors
+    if d is None:
+        return Chapter("features", "Audio features")
+    items: list[list[str | Shown]] = []
+    for key, word, meaning in _DESCRIPTOR_WORDS:
+        if getattr(d, key) is None:
+            continue
+        items.append([word, " ", sh(s.q(f"descriptors.{key}"), "num2"), " (", meaning, ")"])
+    if not items:
+        return Chapter("features", "Audio features")
+    claims = [cl("On the 0\u20131 scales of Spotify's audio features, as SongLens measures "
+                 "them: ", *_and(items), ".", facet="descriptors")]
+    return Chapter("features", "Audio features", (tuple(claims),))
+
+
 def narrate(result: AnalysisResult | Prepared) -> list[Chapter]:
     """The deep-dive chapters for one analysis.
 
@@ -748,7 +1050,7 @@ def narrate(result: AnalysisResult | Prepared) -> list[Chapter]:
     r, d = _normalise(result)
     s = _Src(d)
     chapters = [_overview(r, s), _emotion(r, s), _composition(r, s), _arrangement(r, s),
-                _silence(r, s), _production(r, s)]
+                _silence(r, s), _production(r, s), _audio_features(r, s)]
     return [c for c in chapters if c.claims]
 
 
@@ -789,6 +1091,11 @@ def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[
             faster = "B" if diff.value > 0 else "A"
             out.append(cl("A moves at ", ba, ", B at ", bb, f": {faster} is faster by ",
                           sh(diff if diff.value > 0 else -diff, "bpm"), ".", facet="tempo"))
+    ma = ra.tempo.meter if ra.tempo is not None else None
+    mb = rb.tempo.meter if rb.tempo is not None else None
+    if ma and mb and ma != mb:
+        out.append(cl("A is in ", sh(sa.q("tempo.meter"), "label"), " time, B in ",
+                      sh(sb.q("tempo.meter"), "label"), ".", facet="tempo"))
     if ra.key is not None and rb.key is not None:
         out.append(cl("Both are in ", sh(sa.q("key.label"), "label"), ".", facet="key")
                    if ra.key.label == rb.key.label else
@@ -856,6 +1163,26 @@ def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[
                       sh(sb.q("emotion.valence"), "signed2"), ", arousal ",
                       sh(sa.q("emotion.arousal"), "signed2"), " vs ",
                       sh(sb.q("emotion.arousal"), "signed2"), " (A vs B).", facet="emotion"))
+    fa = ra.melody.figures if ra.melody is not None else {}
+    fb = rb.melody.figures if rb.melody is not None else {}
+    idx_items: list[list[str | Shown]] = []
+    for key in ("simplicity", "memorability"):
+        if (fa.get(key) or {}).get("score") is not None and \
+                (fb.get(key) or {}).get("score") is not None:
+            idx_items.append([key, " ", sh(sa.q(f"melody.figures.{key}.score"), "num2"), " vs ",
+                              sh(sb.q(f"melody.figures.{key}.score"), "num2")])
+    if idx_items:
+        out.append(cl("Melody indices on a 0\u20131 scale (A vs B): ", *_and(idx_items), ".",
+                      facet="melody"))
+    da_, db_ = ra.descriptors, rb.descriptors
+    if da_ is not None and db_ is not None:
+        items = [[key, " ", sh(sa.q(f"descriptors.{key}"), "num2"), " vs ",
+                  sh(sb.q(f"descriptors.{key}"), "num2")]
+                 for key, _, _ in _DESCRIPTOR_WORDS
+                 if getattr(da_, key) is not None and getattr(db_, key) is not None]
+        if items:
+            out.append(cl("Audio features on a 0\u20131 scale (A vs B): ", *_and(items), ".",
+                          facet="descriptors"))
     if ra.instruments is not None and rb.instruments is not None:
         na = {x.name: i for i, x in enumerate(ra.instruments) if x.active}
         nb = {x.name: i for i, x in enumerate(rb.instruments) if x.active}
@@ -877,8 +1204,9 @@ def claims_of(chapters: list[Chapter]) -> list[Claim]:
 def timeline(result: AnalysisResult | Prepared) -> list[tuple[float, str]]:
     """Notable moments, in time order: ``(time in s, short description)``.
 
-    Build-up starts and ends, the climax, silences, section and key changes and
-    instrument entries, each written with the measured figure it stands for.
+    Build-up starts and ends, the climax, silences, section and key changes,
+    instrument entries and cadences, each written with the measured figure it
+    stands for.
     """
     r, _ = _normalise(result)
     ev: list[tuple[float, str]] = []
@@ -897,5 +1225,7 @@ def timeline(result: AnalysisResult | Prepared) -> list[tuple[float, str]]:
                 ev.append((segs[i].start, f"key: {segs[i].label}"))
     for t, i in _entries(r):
         ev.append((t, f"{(r.instruments or [])[i].name} enters"))
+    for c in r.harmony.cadences if r.harmony is not None else []:
+        ev.append((c.time, f"{c.type} cadence (" + "\u2013".join(c.numerals) + ")"))
     ev.sort(key=lambda e: e[0])
     return ev

@@ -18,7 +18,7 @@ Conventions
     negative indexes allowed);
   - ``[:]`` maps over a list: ``chords[:].label`` is the list of chord labels;
   - ``+ - * /``, unary minus, number/string/list literals;
-  - functions ``len sum min max abs mean distinct count_seq active_at``
+  - functions ``len sum min max abs mean distinct count_seq active_at after``
     (see :data:`FUNCTIONS`).
 
   In a comparison the data is ``{"A": doc_a, "B": doc_b}`` and expressions start
@@ -41,7 +41,7 @@ from ..errors import ParameterError
 __all__ = [
     "Q", "Shown", "Claim", "Chapter", "FORMATS", "FUNCTIONS", "evaluate", "say", "shown",
     "fmt_time", "fmt_duration", "note_name", "count_seq", "collapse_labels", "cl", "qsum",
-    "join_claims", "step_share",
+    "join_claims", "step_share", "after",
 ]
 
 MINUS = "\u2212"
@@ -379,6 +379,12 @@ def _mean(xs: Sequence[float]) -> float:
     return sum(xs) / len(xs)
 
 
+def after(text: str, sep: str) -> str:
+    """The part of ``text`` after the first ``sep`` (all of it if ``sep`` is absent)."""
+    head, found, tail = str(text).partition(sep)
+    return tail if found else head
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len,
     "sum": lambda xs: sum(x for x in xs if x is not None),
@@ -392,6 +398,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "count": lambda xs, value: sum(1 for x in xs if x == value),
     "step_share": lambda xs: step_share(xs),
     "active_at": _active_at,
+    "after": after,
 }
 """Functions allowed in expressions."""
 
