@@ -351,21 +351,34 @@ def render_section(results: dict[str, dict[str, list[dict[str, Any]]]],
         "A number in parentheses is how many pieces were scored when fewer than all. "
         "Beat/downbeat F: ±70 ms, first 5 s trimmed. Sections: boundary F at ±3 s, "
         "start/end of the music not counted. Key: MIREX weighted score (1 / 0.5 fifth / "
-        "0.3 relative / 0.2 parallel). 6/8 beats are dotted quarters."
+        "0.3 relative / 0.2 parallel). 6/8 beats are dotted quarters. Timing: wall "
+        "seconds per file including decoding, on a shared 2-core machine that other jobs "
+        "were loading heavily, so speeds are only indicative."
     )
     out += ["", f"Command: `{command}`" + (f" (quick: first {quick} pieces per set)"
                                            if quick else ""), ""]
-    desc = {
-        "synthetic": "Synthetic set: 36 seeded pieces, 73-119 s, pop/ballad/jazz/classical/"
-                     "march/folk, meters 4/4, 3/4, 6/8, 2/4; 15 with tempo changes (step, accel, "
-                     "rit), 18 with modulations; 3 soundfonts, noise, MP3, detuning.",
-        "corpus": "Corpus set: music21 scores (Bach chorales with Riemenschneider analyses, "
-                  "quartet movements, songs, piano pieces) rendered at one constant tempo; chord "
-                  "truth only for the analysed chorales; no section truth.",
-    }
+    def describe(set_name: str, ts: list[PieceTruth]) -> str:
+        durs = [t.duration for t in ts]
+        span = f"{min(durs):.0f}-{max(durs):.0f} s" if durs else "none"
+        if set_name == "synthetic":
+            return (f"Seeded pieces of {span} (pop, ballad, jazz, classical, march, folk; "
+                    "meters 4/4, 3/4, 6/8, 2/4): "
+                    f"{sum(t.tempo_change != 'none' for t in ts)} with tempo changes (step, "
+                    f"accel, rit), {sum(t.modulation != 'none' for t in ts)} with modulations, "
+                    f"{sum(t.noise_snr_db is not None for t in ts)} with added noise, "
+                    f"{sum(t.lossy is not None for t in ts)} MP3-coded, "
+                    f"{sum(t.tuning_cents != 0 for t in ts)} detuned; soundfonts "
+                    f"{', '.join(sorted({t.soundfont or '?' for t in ts}))}.")
+        return (f"music21 scores of {span} played at one constant tempo (Bach chorales, "
+                "Mozart/Haydn/Schumann quartet movements, songs, piano pieces): key and "
+                f"beats for all; chords, Roman numerals and local keys for the "
+                f"{sum(t.chords is not None for t in ts)} chorales whose Riemenschneider "
+                "analysis fits the score; no section truth.")
+
     for set_name, per_sys in results.items():
         ts = truths[set_name]
-        out += [f"### {set_name.capitalize()} set ({len(ts)} pieces)", "", desc[set_name], ""]
+        out += [f"### {set_name.capitalize()} set ({len(ts)} pieces)", "",
+                describe(set_name, ts), ""]
         out += table_main(per_sys, len(ts)) + [""]
         if any(any(m in r for r in rows for m, _ in EXTRA_COLS) for rows in per_sys.values()):
             out += ["Facets only SongLens estimates:", ""] + table_extra(per_sys, len(ts)) + [""]
