@@ -20,8 +20,10 @@ Metrics (mir_eval 0.8):
 * SongLens-only facets when present: meter (``result.tempo.time_signature`` or
   ``.meter``, compared as "6/8" strings or beats per bar), local keys
   (time-weighted MIREX score of ``result.key.segments``), Roman numerals
-  (time-weighted exact match of ``result.chords[i].roman``), tuning
-  (``result.key.tuning_cents`` or ``result.tuning_cents``, absolute error).
+  (time-weighted exact match of ``result.chords[i].roman``; ``°``/``o`` for
+  diminished and ``ø``/``/o`` for half-diminished count as the same), tuning
+  (``result.key.tuning_hz``, the A4 reference in Hz, converted to cents from
+  440 Hz; absolute error).
 
 A metric is 'n/a' when the system does not estimate that facet (or the set has
 no truth for it). Wall time is per file and includes decoding; every system first
@@ -90,11 +92,10 @@ def _songlens_estimate(path: Path) -> Est:
         est["key"] = key.label
         if key.segments:
             est["key_segments"] = [[s.start, s.end, s.label] for s in key.segments]
-        tuning = getattr(key, "tuning_cents", None)
-        if tuning is None:
-            tuning = getattr(res, "tuning_cents", None)
-        if tuning is not None:
-            est["tuning_cents"] = float(tuning)
+        tuning_hz = getattr(key, "tuning_hz", None)
+        if tuning_hz:
+            # the analysers give the tuning reference A4 in Hz; the truth is in cents
+            est["tuning_cents"] = float(1200.0 * np.log2(float(tuning_hz) / 440.0))
     chords = getattr(res, "chords", None)
     if chords:
         est["chords"] = [[c.start, c.end, c.label] for c in chords]

@@ -20,12 +20,14 @@ from songlens.analysis.rhythm import (
     analyze_rhythm,
     bpm_grid,
     choose_tactus,
+    legato_share,
     refine_beats,
     tempogram,
     track_beats,
     typical_bpm,
 )
 from songlens.config import SignalConfig
+from songlens.dsp.onset import band_flux
 from songlens.errors import ParameterError
 from songlens.features import FeatureExtractor
 from songlens.pipeline import analyze_signal
@@ -352,3 +354,26 @@ def test_rendered_meters_and_tempo_changes(name):
     assert beat_f(truth.beats, r.beats) >= BEAT_F_MIN
     assert mir_eval.beat.f_measure(truth.downbeats, np.asarray(r.downbeats)) >= DOWNBEAT_F_MIN
     assert r.meter == truth.meter
+
+
+# ---------------------------------------------------------------- legato onsets
+def test_release_flux_marks_where_energy_goes():
+    x = np.full((100, 40), -20.0, np.float32)
+    x[50:, 10:20] = -70.0  # these bands stop at frame 50
+    x[70:, 25:30] = 0.0  # these start at frame 70
+    dec = band_flux(x, direction="decrease")
+    inc = band_flux(x, direction="increase")
+    assert int(np.argmax(dec.sum(axis=1))) == 50
+    assert int(np.argmax(inc.sum(axis=1))) == 70
+    assert dec[70].sum() == 0.0 and inc[50].sum() == 0.0
+    with pytest.raises(ParameterError):
+        band_flux(x, direction="both")
+
+
+def test_legato_share_sparse_attacks_zero_busy_attacks_one(rng):
+    sparse = np.zeros(4000)
+    sparse[::20] = 1.0 + rng.random(200)  # a clear attack every 20 frames
+    assert legato_share(sparse) == 0.0
+    busy = 0.5 + rng.random(4000)  # the flux never settles
+    assert legato_share(busy) == 1.0
+    assert legato_share(np.zeros(100)) == 0.0

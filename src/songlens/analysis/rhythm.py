@@ -18,7 +18,14 @@ Conventions
 Method
 ------
 1. **Onsets.** Band-wise SuperFlux (:mod:`songlens.dsp.onset`) in three bands,
-   each normalised by its own level and combined, then locally detrended.
+   plus the *release* flux of the mid band (energy that disappears), each
+   normalised by its own level and combined, then locally detrended. In
+   legato playing (bowed strings, choirs, organ, brass chorales) the old
+   notes stop at the note change while the new ones swell over 50-100 ms,
+   so the attack flux alone peaks late (50-120 ms after the note-on); the
+   release marks the change itself. The release's weight grows with how busy
+   the attack flux is (:func:`legato_share`): 0 for drums, piano and guitar,
+   whose short sounds also end in releases that are no note changes.
    The spectrogram is floored relative to its maximum, so the flux does not
    depend on the level: a quiet intro is tracked like a loud chorus.
 2. **Tempogram.** In 8 s Hann windows every 0.5 s, both the autocorrelation
@@ -73,7 +80,7 @@ Known limits
   the downbeat, so many 2/4 pieces come out as 4/4 (downbeat F about 0.67).
 * Afterbeat accompaniments (march "oom-pah" with the "pah" on the off-beat)
   can pull the beats half a beat off; soft, slow attacks (bowed strings)
-  put beats up to ~90 ms after the written note-on.
+  still put beats 20-40 ms after the written note-on.
 
 References
 ----------
@@ -99,7 +106,7 @@ from ..dsp.onset import band_flux, onset_strength
 from ..errors import ParameterError
 from ..result.model import Tempo
 
-__all__ = ["BPM_RANGE", "validate_onsets", "bpm_grid", "tempogram", "choose_tactus",
+__all__ = ["BPM_RANGE", "validate_onsets", "bpm_grid", "tempogram", "choose_tactus", "legato_share",
            "tempo_path", "track_beats", "beat_features", "estimate_meter", "analyze_rhythm"]
 
 BPM_RANGE = (30.0, 480.0)
@@ -122,6 +129,8 @@ HOP_S = 0.5
 PATH_SPAN_OCTAVES = 0.75
 JUMP_COST = 40.0  # Viterbi cost per octave of tempo change (log-salience units)
 TIGHTNESS = 100.0  # Ellis's alpha: penalty on log(interval / period)^2
+RELEASE_WEIGHT = 2.0  # weight of the mid band's release flux in fully legato music
+LEGATO_BUSY = (0.15, 0.35)  # busy-frame shares of the attack flux: not / fully legato
 ONSET_DELAY_S = 0.0  # shift applied to beat times (s); see _onset_delay
 
 
@@ -631,7 +640,11 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
     n = flux.shape[0]
     if n < int(2 * frame_rate) or not np.any(flux > 0):
         return None
-    env = onset_strength(flux, frame_rate=frame_rate)
+    # legato music: the mid band's release flux marks note changes whose attacks swell late
+    release = band_flux(log_mel, fmin=fmin, fmax=fmax, direction="decrease")[:, 1:2]
+    w_rel = RELEASE_WEIGHT * legato_share(flux[:, 1])
+    env = onset_strength(np.concatenate([flux, release], axis=1), frame_rate=frame_rate,
+                         weights=(1.0, 1.0, 1.0, w_rel))
     if not np.any(env > 0):
         return None
     bpm = bpm_grid()
@@ -683,6 +696,36 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
                  downbeats=bt[meter.downbeat_index].tolist(),
                  curve=[(float(t), float(b)) for t, b in zip(bt, curve_bpm, strict=True)],
                  meter=meter_str, confidence=confidence)
+
+
+def legato_share(attack: np.ndarray) -> float:
+    """How legato a track sounds, in [0, 1], from its mid-band attack flux.
+
+    Percussive or plucked music has attacks that stand out: the attack flux
+    exceeds a quarter of its 99th percentile in a few percent of the frames
+    (4-15 % for drums, piano, guitar). In legato ensembles (strings, choirs,
+    organ, brass chorales) notes swell and overlap, so the flux is busy
+    (20-70 % of the frames) and its peaks come late. The share ramps
+    linearly from 0 at :data:`LEGATO_BUSY` [0] to 1 at [1].
+
+    Parameters
+    ----------
+    attack : np.ndarray [shape=(n_frames,)]
+        Attack (increase) flux of the mid band.
+
+    Returns
+    -------
+    share : float in [0, 1]
+    """
+    a = np.asarray(attack, dtype=np.float64)
+    if a.size == 0:
+        return 0.0
+    top = np.percentile(a, 99.0)
+    if top <= 0:
+        return 0.0
+    busy = float(np.mean(a > 0.25 * top))
+    lo, hi = LEGATO_BUSY
+    return float(np.clip((busy - lo) / (hi - lo), 0.0, 1.0))
 
 
 def refine_beats(beats: np.ndarray, env: np.ndarray) -> np.ndarray:
