@@ -18,6 +18,7 @@ import pytest
 from conftest import PIECES, requires_fluidsynth
 from songlens.analysis.rhythm import (
     analyze_rhythm,
+    bass_phase,
     bpm_grid,
     choose_tactus,
     legato_share,
@@ -377,3 +378,17 @@ def test_legato_share_sparse_attacks_zero_busy_attacks_one(rng):
     busy = 0.5 + rng.random(4000)  # the flux never settles
     assert legato_share(busy) == 1.0
     assert legato_share(np.zeros(100)) == 0.0
+
+
+def test_bass_phase_moves_afterbeat_grid_onto_the_bass():
+    fr = 43.0
+    low = np.zeros(2000)
+    low[100:1900:40] = 1.0  # bass on every beat (period 40 frames)
+    off = np.arange(120, 1880, 40)  # a grid locked half a beat off
+    moved = bass_phase(off, low=low, frame_rate=fr, ternary=False)
+    assert np.all(np.abs(moved - (off + 20)) <= 1)
+    on = np.arange(100, 1900, 40)
+    assert np.array_equal(bass_phase(on, low=low, frame_rate=fr, ternary=False), on)
+    third = np.arange(100 + 13, 1880, 40)  # compound time: a third of a beat off
+    moved = bass_phase(third, low=low, frame_rate=fr, ternary=True)
+    assert np.all(np.abs(moved - (third + 27)) <= 1)
