@@ -23,6 +23,7 @@ from songlens.analysis.rhythm import (
     choose_tactus,
     legato_share,
     refine_beats,
+    release_lag,
     tempogram,
     track_beats,
     typical_bpm,
@@ -392,3 +393,13 @@ def test_bass_phase_moves_afterbeat_grid_onto_the_bass():
     third = np.arange(100 + 13, 1880, 40)  # compound time: a third of a beat off
     moved = bass_phase(third, low=low, frame_rate=fr, ternary=True)
     assert np.all(np.abs(moved - (third + 27)) <= 1)
+
+
+def test_release_lag_finds_note_changes_before_the_beats():
+    rel = np.zeros(3000)
+    beats = np.arange(100, 2900, 37).astype(float)
+    rel[(beats - 3).astype(int)] = 1.0  # the held notes stop 3 frames before each beat
+    assert release_lag(beats, rel, frame_rate=43.0) == pytest.approx(-3.0, abs=0.5)
+    rel2 = np.zeros(3000)
+    rel2[(beats + 8).astype(int)] = 1.0  # releases after the beats: no correction
+    assert release_lag(beats, rel2, frame_rate=43.0) == 0.0

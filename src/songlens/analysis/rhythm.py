@@ -58,7 +58,9 @@ Method
    the last onset are dropped. A grid locked on afterbeats is moved back
    onto the bass (:func:`bass_phase`: a grid shifted by half a beat, or a
    third in compound time, that has clearly more low-band onsets wins);
-   each beat is refined to the parabolic peak of the envelope (sub-frame).
+   each beat is refined to the parabolic peak of the envelope (sub-frame)
+   and, in legato music, moved back by the lag at which the release flux
+   peaks before the beats (:func:`release_lag`, scaled by the legato share).
 6. **Meter and downbeats.** Per beat, a downbeat score combines low-band
    (< 150 Hz: bass, kick) onsets, the change of the sustained spectrum
    (per-beat median, so chord and bass changes count and drum hits do not)
@@ -112,8 +114,8 @@ from ..errors import ParameterError
 from ..result.model import Tempo
 
 __all__ = ["BPM_RANGE", "validate_onsets", "bpm_grid", "tempogram", "choose_tactus",
-           "legato_share", "bass_phase", "tempo_path", "track_beats", "beat_features",
-           "estimate_meter", "analyze_rhythm"]
+           "legato_share", "release_lag", "bass_phase", "tempo_path", "track_beats",
+           "beat_features", "estimate_meter", "analyze_rhythm"]
 
 BPM_RANGE = (30.0, 480.0)
 """Range of the tempogram grid (BPM)."""
@@ -701,7 +703,8 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
         return None
     # legato music: the mid band's release flux marks note changes whose attacks swell late
     release = band_flux(log_mel, fmin=fmin, fmax=fmax, direction="decrease")[:, 1:2]
-    w_rel = RELEASE_WEIGHT * legato_share(flux[:, 1])
+    legato = legato_share(flux[:, 1])
+    w_rel = RELEASE_WEIGHT * legato
     env = onset_strength(np.concatenate([flux, release], axis=1), frame_rate=frame_rate,
                          weights=(1.0, 1.0, 1.0, w_rel))
     if not np.any(env > 0):
@@ -742,7 +745,10 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
         meter_str = {2: "6/8", 3: "9/8"}[m]
     else:
         meter_str = f"{m}/4"
-    bt = refine_beats(beats, env) / frame_rate + ONSET_DELAY_S
+    bt = refine_beats(beats, env)
+    if legato > 0:
+        bt = bt + legato * release_lag(bt, release[:, 0], frame_rate=frame_rate)
+    bt = bt / frame_rate + ONSET_DELAY_S
     ibi = np.diff(bt)
     med = median_filter(ibi, size=min(5, ibi.size), mode="nearest")
     curve_bpm = 60.0 / np.concatenate([med, med[-1:]])
@@ -756,6 +762,49 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
                  downbeats=bt[meter.downbeat_index].tolist(),
                  curve=[(float(t), float(b)) for t, b in zip(bt, curve_bpm, strict=True)],
                  meter=meter_str, confidence=confidence)
+
+
+def release_lag(beats: np.ndarray, release: np.ndarray, *, frame_rate: float,
+                max_lag_s: float = 0.14) -> float:
+    """Where the note changes lie relative to the beats (frames, <= 0).
+
+    The release flux averaged around the beats, at lags from ``-max_lag_s``
+    to a frame after; the peak's lag (parabolic, sub-frame) is how much
+    earlier than the beats the held notes stop, i.e. the attack latency of
+    legato notes that the beat positions still carry.
+
+    Parameters
+    ----------
+    beats : np.ndarray [shape=(n_beats,)]
+        Beat frames (may be fractional).
+    release : np.ndarray [shape=(n_frames,)]
+        Release (decrease) flux.
+    frame_rate : float > 0
+    max_lag_s : float > 0
+        Largest lag searched (s).
+
+    Returns
+    -------
+    lag : float
+        In frames, in ``[-max_lag_s * frame_rate, 0]``.
+    """
+    b = np.round(np.asarray(beats, dtype=np.float64)).astype(np.int64)
+    x = np.asarray(release, dtype=np.float64)
+    k = max(1, int(round(max_lag_s * frame_rate)))
+    lags = np.arange(-k, 2)
+    idx = b[:, None] + lags[None, :]
+    ok = np.all((idx >= 0) & (idx < x.size), axis=1)
+    if ok.sum() < 4:
+        return 0.0
+    prof = x[idx[ok]].mean(axis=0)
+    i = int(np.argmax(prof))
+    d = 0.0
+    if 0 < i < prof.size - 1:
+        a, c, e = prof[i - 1], prof[i], prof[i + 1]
+        den = a - 2 * c + e
+        if den < 0:
+            d = float(np.clip(0.5 * (a - e) / den, -0.5, 0.5))
+    return float(min(0.0, lags[i] + d))
 
 
 def legato_share(attack: np.ndarray) -> float:
