@@ -771,7 +771,9 @@ def release_lag(beats: np.ndarray, release: np.ndarray, *, frame_rate: float,
     The release flux averaged around the beats, at lags from ``-max_lag_s``
     to a frame after; the peak's lag (parabolic, sub-frame) is how much
     earlier than the beats the held notes stop, i.e. the attack latency of
-    legato notes that the beat positions still carry.
+    legato notes that the beat positions still carry. 0 when the peak is
+    under 1.5 times the track's mean release flux (no note changes stand out
+    near the beats).
 
     Parameters
     ----------
@@ -798,6 +800,8 @@ def release_lag(beats: np.ndarray, release: np.ndarray, *, frame_rate: float,
         return 0.0
     prof = x[idx[ok]].mean(axis=0)
     i = int(np.argmax(prof))
+    if prof[i] < 1.5 * x.mean():
+        return 0.0  # no note changes stand out near the beats
     d = 0.0
     if 0 < i < prof.size - 1:
         a, c, e = prof[i - 1], prof[i], prof[i + 1]
