@@ -64,7 +64,8 @@ Method
 6. **Meter and downbeats.** Per beat, a downbeat score combines low-band
    (< 150 Hz: bass, kick) onsets, the change of the sustained spectrum
    (per-beat median, so chord and bass changes count and drum hits do not)
-   from the previous beat, and the accent. For each bar length (2, 3, 4
+   from the previous beat, the accent, and how long the harmony then holds
+   (long events start on strong beats). For each bar length (2, 3, 4
    beats) a Viterbi over bar positions with rare phase jumps places the
    downbeats; 3 against 2/4 is decided by BIC, 4 against 2 by the accent
    shape of the bar (see :func:`estimate_meter`). The subdivision (ternary
@@ -427,9 +428,11 @@ def beat_features(beats: np.ndarray, *, flux: np.ndarray, log_mel: np.ndarray,
 
     Returns
     -------
-    feats : np.ndarray [shape=(n_beats, 3)]
+    feats : np.ndarray [shape=(n_beats, 4)]
         z-scored: low-band onset, harmonic change from the previous beat (mean
-        absolute difference in dB between the per-beat median spectra below ~2 kHz), accent.
+        absolute difference in dB between the per-beat median spectra below
+        ~2 kHz), accent, and hold (minus the harmonic change at the next
+        beat: long events start on strong beats).
     """
     nb = beats.size
     n = env.size
@@ -458,7 +461,10 @@ def beat_features(beats: np.ndarray, *, flux: np.ndarray, log_mel: np.ndarray,
     change = np.zeros(nb)
     change[1:] = np.abs(seg[1:] - seg[:-1]).mean(axis=1)
     change[0] = np.median(change) if nb > 1 else 0.0
-    feats = np.stack([low, change, acc], axis=1)
+    # long events start on strong beats (Lerdahl & Jackendoff's metrical
+    # preference rule 5a): a beat after which the harmony holds
+    hold = -np.concatenate([change[1:], [np.median(change)]])
+    feats = np.stack([low, change, acc, hold], axis=1)
     mu = feats.mean(axis=0)
     sd = feats.std(axis=0) + 1e-9
     return (feats - mu) / sd
@@ -471,8 +477,8 @@ class MeterEstimate:
     score: float
 
 
-_DOWNBEAT_WEIGHTS = np.array([1.0, 1.5, 0.5])
-"""Weights of (low-band onset, sustained-spectrum change, accent) in the downbeat score."""
+_DOWNBEAT_WEIGHTS = np.array([1.0, 1.5, 0.5, 0.5])
+"""Weights of (low-band onset, sustained-spectrum change, accent, hold) in the downbeat score."""
 
 
 def _viterbi_positions(emit: np.ndarray, *, jump_cost: float) -> np.ndarray:
