@@ -20,8 +20,9 @@ Metrics (mir_eval 0.8):
 * SongLens-only facets when present: meter (``result.tempo.time_signature`` or
   ``.meter``, compared as "6/8" strings or beats per bar), local keys
   (time-weighted MIREX score of ``result.key.segments``), Roman numerals
-  (time-weighted exact match of ``result.chords[i].roman``; ``°``/``o`` for
-  diminished and ``ø``/``/o`` for half-diminished count as the same), tuning
+  (time-weighted exact match of ``result.chords[i].roman`` after one spelling
+  for both sides: ``°``/``o`` for diminished, ``ø``/``/o`` half-diminished,
+  figures ``64``/``6/4``, ``65``/``6/5``, ``43``/``4/3``, ``42``/``4/2``/``2``), tuning
   (``result.key.tuning_hz``, the A4 reference in Hz, converted to cents from
   440 Hz; absolute error).
 
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -218,7 +220,12 @@ def _key_score(ref: str, est: str) -> float:
 
 
 def _norm_roman(r: str) -> str:
-    return r.replace(" ", "").replace("°", "o").replace("ø", "/o")
+    """One spelling for a Roman numeral: the analysers write ``vii°``, ``iiø7``,
+    ``I64``, ``V65``, ``V42``; the music21/Riemenschneider truth writes
+    ``viio``, ``I6/4``, ``V6/5``, ``V2`` (applied chords ``V7/V`` are kept)."""
+    r = r.replace(" ", "").replace("°", "o").replace("/o", "ø")
+    r = re.sub(r"(\d)/(\d)", r"\1\2", r)  # 6/4 -> 64, 6/5 -> 65, 4/3 -> 43, 4/2 -> 42
+    return re.sub(r"(?<![\d])2(?=$|/)", "42", r)  # V2 -> V42
 
 
 def score_piece(truth: PieceTruth, est: Est) -> dict[str, Any]:

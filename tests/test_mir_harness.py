@@ -75,3 +75,13 @@ def test_results_section_replaces_only_its_own_heading(mir, tmp_path):
     text = p.read_text()
     assert "keep me" in text and "second" in text and "first" not in text
     assert text.count(mir.HEADING) == 1
+
+
+def test_roman_spellings_of_analysers_and_truth_agree(mir):
+    same = [("vii°", "viio"), ("vii°6", "viio6"), ("I64", "I6/4"), ("V65", "V6/5"),
+            ("V43", "V4/3"), ("V42", "V2"), ("iiø65", "iiø6/5"), ("V65/V", "V6/5/V"),
+            ("V7", "V7"), ("I6", "I6")]
+    for est, ref in same:
+        assert mir._norm_roman(est) == mir._norm_roman(ref), (est, ref)
+    for est, ref in [("V6", "V"), ("I64", "I6"), ("V7", "V42"), ("ii", "II")]:
+        assert mir._norm_roman(est) != mir._norm_roman(ref), (est, ref)
