@@ -24,6 +24,7 @@ from songlens.analysis.rhythm import (
     legato_share,
     refine_beats,
     release_lag,
+    snap_to_releases,
     tempogram,
     track_beats,
     typical_bpm,
@@ -403,3 +404,13 @@ def test_release_lag_finds_note_changes_before_the_beats():
     rel2 = np.zeros(3000)
     rel2[(beats + 8).astype(int)] = 1.0  # releases after the beats: no correction
     assert release_lag(beats, rel2, frame_rate=43.0) == 0.0
+
+
+def test_snap_to_releases_moves_only_to_clear_nearby_changes(rng):
+    rel = 0.1 * rng.random(2000)
+    beats = np.array([100.0, 200.0, 300.0, 400.0])
+    rel[98] = 5.0  # a clear change 2 frames before beat 1
+    rel[290] = 5.0  # too far before beat 3 (10 frames)
+    moves = snap_to_releases(beats, rel, frame_rate=43.0)
+    assert moves[0] == pytest.approx(-2.0)
+    assert moves[1] == 0.0 and moves[2] == 0.0 and moves[3] == 0.0

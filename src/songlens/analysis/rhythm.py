@@ -60,7 +60,9 @@ Method
    third in compound time, that has clearly more low-band onsets wins);
    each beat is refined to the parabolic peak of the envelope (sub-frame)
    and, in legato music, moved back by the lag at which the release flux
-   peaks before the beats (:func:`release_lag`, scaled by the legato share).
+   peaks before the beats (:func:`release_lag`), then each onto its own
+   clear note change within 70 ms before / 25 ms after
+   (:func:`snap_to_releases`), both scaled by the legato share.
 6. **Meter and downbeats.** Per beat, a downbeat score combines low-band
    (< 150 Hz: bass, kick) onsets, the change of the sustained spectrum
    (per-beat median, so chord and bass changes count and drum hits do not)
@@ -115,8 +117,8 @@ from ..errors import ParameterError
 from ..result.model import Tempo
 
 __all__ = ["BPM_RANGE", "validate_onsets", "bpm_grid", "tempogram", "choose_tactus",
-           "legato_share", "release_lag", "bass_phase", "tempo_path", "track_beats",
-           "beat_features", "estimate_meter", "analyze_rhythm"]
+           "legato_share", "release_lag", "snap_to_releases", "bass_phase", "tempo_path",
+           "track_beats", "beat_features", "estimate_meter", "analyze_rhythm"]
 
 BPM_RANGE = (30.0, 480.0)
 """Range of the tempogram grid (BPM)."""
@@ -754,6 +756,7 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
     bt = refine_beats(beats, env)
     if legato > 0:
         bt = bt + legato * release_lag(bt, release[:, 0], frame_rate=frame_rate)
+        bt = bt + legato * snap_to_releases(bt, release[:, 0], frame_rate=frame_rate)
     bt = bt / frame_rate + ONSET_DELAY_S
     ibi = np.diff(bt)
     med = median_filter(ibi, size=min(5, ibi.size), mode="nearest")
@@ -815,6 +818,49 @@ def release_lag(beats: np.ndarray, release: np.ndarray, *, frame_rate: float,
         if den < 0:
             d = float(np.clip(0.5 * (a - e) / den, -0.5, 0.5))
     return float(min(0.0, lags[i] + d))
+
+
+def snap_to_releases(beats: np.ndarray, release: np.ndarray, *, frame_rate: float,
+                     before_s: float = 0.07, after_s: float = 0.025,
+                     strength: float = 2.0) -> np.ndarray:
+    """Per-beat moves onto the strongest note change nearby (frames).
+
+    After :func:`release_lag` has moved the beats by the track's typical
+    latency, each beat still carries its own note's attack time (a bow
+    change is sharper than a swell). Each beat moves to the strongest frame
+    of the release flux within ``before_s`` before and ``after_s`` after it,
+    when that frame exceeds ``strength`` times the median positive release
+    flux (a clear note change); else it stays.
+
+    Parameters
+    ----------
+    beats : np.ndarray [shape=(n_beats,)]
+        Beat frames (may be fractional).
+    release : np.ndarray [shape=(n_frames,)]
+        Release (decrease) flux.
+    frame_rate : float > 0
+    before_s, after_s : float >= 0
+        Search window around each beat (s).
+    strength : float > 0
+        Needed release, in units of its median positive value.
+
+    Returns
+    -------
+    moves : np.ndarray [shape=(n_beats,)]
+        Frames to add to each beat (0 where no clear note change is near).
+    """
+    bt = np.asarray(beats, dtype=np.float64)
+    x = np.asarray(release, dtype=np.float64)
+    pos = x[x > 0]
+    if bt.size == 0 or pos.size == 0:
+        return np.zeros(bt.size)
+    b = np.round(bt).astype(np.int64)
+    lags = np.arange(-int(round(before_s * frame_rate)), int(round(after_s * frame_rate)) + 1)
+    idx = np.clip(b[:, None] + lags[None, :], 0, x.size - 1)
+    v = x[idx]
+    j = np.argmax(v, axis=1)
+    clear = v[np.arange(b.size), j] > strength * np.median(pos)
+    return np.where(clear, lags[j] + (b - bt), 0.0)
 
 
 def legato_share(attack: np.ndarray) -> float:
