@@ -87,8 +87,15 @@ Known limits
   the downbeat, so many 2/4 pieces come out as 4/4 (downbeat F about 0.67).
 * Afterbeat accompaniments (march "oom-pah" with the "pah" on the off-beat)
   can pull the beats half a beat off when the bass is too weak to set them
-  back (:func:`bass_phase`); soft, slow attacks (bowed strings)
-  still put beats 20-40 ms after the written note-on.
+  back (:func:`bass_phase`); soft, slow attacks (bowed strings, choirs)
+  still put beats 0-40 ms after the written note-on, and chorales with
+  running eighths can drift between on- and off-beats.
+* A 6/8 whose even eighths (an arpeggio) are the most salient periodicity is
+  read at the eighth-note level, grouped in threes (3/4 at 3x the tempo);
+  a 3/4 of even eighths with accents every three eighths can be read as 6/8
+  (2/3 of the tempo).
+* Slow legato pieces (chorales at 60-75 BPM with eighth-note passing notes)
+  are often given the eighth-note level (2x) by the 120 BPM prior.
 
 References
 ----------
