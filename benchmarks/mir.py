@@ -20,8 +20,11 @@ Metrics (mir_eval 0.8):
 * SongLens-only facets when present: meter (``result.tempo.time_signature`` or
   ``.meter``, compared as "6/8" strings or beats per bar), local keys
   (time-weighted MIREX score of ``result.key.segments``), Roman numerals
-  (time-weighted exact match of ``result.chords[i].roman``), tuning
-  (``result.key.tuning_cents`` or ``result.tuning_cents``, absolute error).
+  (time-weighted exact match of ``result.chords[i].roman`` after one spelling
+  for both sides: ``°``/``o`` for diminished, ``ø``/``/o`` half-diminished,
+  figures ``64``/``6/4``, ``65``/``6/5``, ``43``/``4/3``, ``42``/``4/2``/``2``), tuning
+  (``result.key.tuning_hz``, the A4 reference in Hz, converted to cents from
+  440 Hz; absolute error).
 
 A metric is 'n/a' when the system does not estimate that facet (or the set has
 no truth for it). Wall time is per file and includes decoding; every system first
@@ -38,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -90,11 +94,10 @@ def _songlens_estimate(path: Path) -> Est:
         est["key"] = key.label
         if key.segments:
             est["key_segments"] = [[s.start, s.end, s.label] for s in key.segments]
-        tuning = getattr(key, "tuning_cents", None)
-        if tuning is None:
-            tuning = getattr(res, "tuning_cents", None)
-        if tuning is not None:
-            est["tuning_cents"] = float(tuning)
+        tuning_hz = getattr(key, "tuning_hz", None)
+        if tuning_hz:
+            # the analysers give the tuning reference A4 in Hz; the truth is in cents
+            est["tuning_cents"] = float(1200.0 * np.log2(float(tuning_hz) / 440.0))
     chords = getattr(res, "chords", None)
     if chords:
         est["chords"] = [[c.start, c.end, c.label] for c in chords]
@@ -217,7 +220,12 @@ def _key_score(ref: str, est: str) -> float:
 
 
 def _norm_roman(r: str) -> str:
-    return r.replace(" ", "").replace("°", "o").replace("ø", "/o")
+    """One spelling for a Roman numeral: the analysers write ``vii°``, ``iiø7``,
+    ``I64``, ``V65``, ``V42``; the music21/Riemenschneider truth writes
+    ``viio``, ``I6/4``, ``V6/5``, ``V2`` (applied chords ``V7/V`` are kept)."""
+    r = r.replace(" ", "").replace("°", "o").replace("/o", "ø")
+    r = re.sub(r"(\d)/(\d)", r"\1\2", r)  # 6/4 -> 64, 6/5 -> 65, 4/3 -> 43, 4/2 -> 42
+    return re.sub(r"(?<![\d])2(?=$|/)", "42", r)  # V2 -> V42
 
 
 def score_piece(truth: PieceTruth, est: Est) -> dict[str, Any]:
@@ -351,21 +359,34 @@ def render_section(results: dict[str, dict[str, list[dict[str, Any]]]],
         "A number in parentheses is how many pieces were scored when fewer than all. "
         "Beat/downbeat F: ±70 ms, first 5 s trimmed. Sections: boundary F at ±3 s, "
         "start/end of the music not counted. Key: MIREX weighted score (1 / 0.5 fifth / "
-        "0.3 relative / 0.2 parallel). 6/8 beats are dotted quarters."
+        "0.3 relative / 0.2 parallel). 6/8 beats are dotted quarters. Timing: wall "
+        "seconds per file including decoding, on a shared 2-core machine that other jobs "
+        "were loading heavily, so speeds are only indicative."
     )
     out += ["", f"Command: `{command}`" + (f" (quick: first {quick} pieces per set)"
                                            if quick else ""), ""]
-    desc = {
-        "synthetic": "Synthetic set: 36 seeded pieces, 73-119 s, pop/ballad/jazz/classical/"
-                     "march/folk, meters 4/4, 3/4, 6/8, 2/4; 15 with tempo changes (step, accel, "
-                     "rit), 18 with modulations; 3 soundfonts, noise, MP3, detuning.",
-        "corpus": "Corpus set: music21 scores (Bach chorales with Riemenschneider analyses, "
-                  "quartet movements, songs, piano pieces) rendered at one constant tempo; chord "
-                  "truth only for the analysed chorales; no section truth.",
-    }
+    def describe(set_name: str, ts: list[PieceTruth]) -> str:
+        durs = [t.duration for t in ts]
+        span = f"{min(durs):.0f}-{max(durs):.0f} s" if durs else "none"
+        if set_name == "synthetic":
+            return (f"Seeded pieces of {span} (pop, ballad, jazz, classical, march, folk; "
+                    "meters 4/4, 3/4, 6/8, 2/4): "
+                    f"{sum(t.tempo_change != 'none' for t in ts)} with tempo changes (step, "
+                    f"accel, rit), {sum(t.modulation != 'none' for t in ts)} with modulations, "
+                    f"{sum(t.noise_snr_db is not None for t in ts)} with added noise, "
+                    f"{sum(t.lossy is not None for t in ts)} MP3-coded, "
+                    f"{sum(t.tuning_cents != 0 for t in ts)} detuned; soundfonts "
+                    f"{', '.join(sorted({t.soundfont or '?' for t in ts}))}.")
+        return (f"music21 scores of {span} played at one constant tempo (Bach chorales, "
+                "Mozart/Haydn/Schumann quartet movements, songs, piano pieces): key and "
+                f"beats for all; chords, Roman numerals and local keys for the "
+                f"{sum(t.chords is not None for t in ts)} chorales whose Riemenschneider "
+                "analysis fits the score; no section truth.")
+
     for set_name, per_sys in results.items():
         ts = truths[set_name]
-        out += [f"### {set_name.capitalize()} set ({len(ts)} pieces)", "", desc[set_name], ""]
+        out += [f"### {set_name.capitalize()} set ({len(ts)} pieces)", "",
+                describe(set_name, ts), ""]
         out += table_main(per_sys, len(ts)) + [""]
         if any(any(m in r for r in rows for m, _ in EXTRA_COLS) for rows in per_sys.values()):
             out += ["Facets only SongLens estimates:", ""] + table_extra(per_sys, len(ts)) + [""]

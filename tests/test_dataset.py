@@ -65,6 +65,7 @@ def test_specs_cover_the_factors():
     assert synthetic_specs() == specs  # deterministic
 
 
+@pytest.mark.slow
 def test_full_length_pieces_last_60_to_125_s():
     for spec in synthetic_specs()[::5]:
         d = compose_piece(spec).truth.duration

@@ -18,14 +18,19 @@ import pytest
 from conftest import PIECES, requires_fluidsynth
 from songlens.analysis.rhythm import (
     analyze_rhythm,
+    bass_phase,
     bpm_grid,
     choose_tactus,
+    legato_share,
     refine_beats,
+    release_lag,
+    snap_to_releases,
     tempogram,
     track_beats,
     typical_bpm,
 )
 from songlens.config import SignalConfig
+from songlens.dsp.onset import band_flux
 from songlens.errors import ParameterError
 from songlens.features import FeatureExtractor
 from songlens.pipeline import analyze_signal
@@ -352,6 +357,63 @@ def test_rendered_meters_and_tempo_changes(name):
     assert beat_f(truth.beats, r.beats) >= BEAT_F_MIN
     assert mir_eval.beat.f_measure(truth.downbeats, np.asarray(r.downbeats)) >= DOWNBEAT_F_MIN
     assert r.meter == truth.meter
+
+
+# ---------------------------------------------------------------- legato onsets
+def test_release_flux_marks_where_energy_goes():
+    x = np.full((100, 40), -20.0, np.float32)
+    x[50:, 10:20] = -70.0  # these bands stop at frame 50
+    x[70:, 25:30] = 0.0  # these start at frame 70
+    dec = band_flux(x, direction="decrease")
+    inc = band_flux(x, direction="increase")
+    assert int(np.argmax(dec.sum(axis=1))) == 50
+    assert int(np.argmax(inc.sum(axis=1))) == 70
+    assert dec[70].sum() == 0.0 and inc[50].sum() == 0.0
+    with pytest.raises(ParameterError):
+        band_flux(x, direction="both")
+
+
+def test_legato_share_sparse_attacks_zero_busy_attacks_one(rng):
+    sparse = np.zeros(4000)
+    sparse[::20] = 1.0 + rng.random(200)  # a clear attack every 20 frames
+    assert legato_share(sparse) == 0.0
+    busy = 0.5 + rng.random(4000)  # the flux never settles
+    assert legato_share(busy) == 1.0
+    assert legato_share(np.zeros(100)) == 0.0
+
+
+def test_bass_phase_moves_afterbeat_grid_onto_the_bass():
+    fr = 43.0
+    low = np.zeros(2000)
+    low[100:1900:40] = 1.0  # bass on every beat (period 40 frames)
+    off = np.arange(120, 1880, 40)  # a grid locked half a beat off
+    moved = bass_phase(off, low=low, frame_rate=fr, ternary=False)
+    assert np.all(np.abs(moved - (off + 20)) <= 1)
+    on = np.arange(100, 1900, 40)
+    assert np.array_equal(bass_phase(on, low=low, frame_rate=fr, ternary=False), on)
+    third = np.arange(100 + 13, 1880, 40)  # compound time: a third of a beat off
+    moved = bass_phase(third, low=low, frame_rate=fr, ternary=True)
+    assert np.all(np.abs(moved - (third + 27)) <= 1)
+
+
+def test_release_lag_finds_note_changes_before_the_beats():
+    rel = np.zeros(3000)
+    beats = np.arange(100, 2900, 37).astype(float)
+    rel[(beats - 3).astype(int)] = 1.0  # the held notes stop 3 frames before each beat
+    assert release_lag(beats, rel, frame_rate=43.0) == pytest.approx(-3.0, abs=0.5)
+    rel2 = np.zeros(3000)
+    rel2[(beats + 8).astype(int)] = 1.0  # releases after the beats: no correction
+    assert release_lag(beats, rel2, frame_rate=43.0) == 0.0
+
+
+def test_snap_to_releases_moves_only_to_clear_nearby_changes(rng):
+    rel = 0.1 * rng.random(2000)
+    beats = np.array([100.0, 200.0, 300.0, 400.0])
+    rel[98] = 5.0  # a clear change 2 frames before beat 1
+    rel[290] = 5.0  # too far before beat 3 (10 frames)
+    moves = snap_to_releases(beats, rel, frame_rate=43.0)
+    assert moves[0] == pytest.approx(-2.0)
+    assert moves[1] == 0.0 and moves[2] == 0.0 and moves[3] == 0.0
 
 
 # DSP facets: analyses without a config run the fast profile (see conftest.fast_profile)

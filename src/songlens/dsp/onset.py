@@ -45,7 +45,8 @@ def mel_band_centres(*, n_mels: int, fmin: float = 20.0, fmax: float = 11025.0) 
 
 def band_flux(log_mel: np.ndarray, *, lag: int = 1, max_size: int = 3, top_db: float = 80.0,
               fmin: float = 20.0, fmax: float = 11025.0,
-              band_edges_hz: tuple[float, ...] = BAND_EDGES_HZ) -> np.ndarray:
+              band_edges_hz: tuple[float, ...] = BAND_EDGES_HZ,
+              direction: str = "increase") -> np.ndarray:
     """Band-wise SuperFlux envelopes.
 
     Parameters
@@ -62,11 +63,14 @@ def band_flux(log_mel: np.ndarray, *, lag: int = 1, max_size: int = 3, top_db: f
         Range of the mel filterbank that produced ``log_mel`` (Hz).
     band_edges_hz : tuple of float
         Band edges (Hz); ``len(band_edges_hz) + 1`` bands.
-
-    Returns
-    -------
-    flux : np.ndarray [shape=(n_frames, n_bands), dtype=float32]
-        Mean positive change (dB) per band; the first ``lag`` frames are 0.
+    direction : {"increase", "decrease"}
+        ``"increase"``: energy that appears (attacks; the SuperFlux).
+        ``"decrease"``: energy that disappears, the mirror image: the
+        reference is the earlier frame, the maximum filter is applied to the
+        later one, so a partial counts as gone only when no neighbouring band
+        holds it. In legato playing (bowed strings, voices, organ) the old
+        notes stop at the note change while the new ones swell slowly, so
+        this marks the change where the increase comes late.
 
     Raises
     ------
@@ -78,6 +82,8 @@ def band_flux(log_mel: np.ndarray, *, lag: int = 1, max_size: int = 3, top_db: f
         raise ParameterError(f"log_mel must be 2-D (n_frames, n_mels), got shape {x.shape}")
     if lag < 1 or max_size < 1 or top_db <= 0:
         raise ParameterError("need lag >= 1, max_size >= 1 and top_db > 0")
+    if direction not in ("increase", "decrease"):
+        raise ParameterError(f"direction must be 'increase' or 'decrease', got {direction!r}")
     n, m = x.shape
     centres = mel_band_centres(n_mels=m, fmin=fmin, fmax=fmax)
     idx = np.searchsorted(centres, band_edges_hz)
@@ -96,7 +102,10 @@ def band_flux(log_mel: np.ndarray, *, lag: int = 1, max_size: int = 3, top_db: f
         xc = x[a:e]
         xc = np.where(np.isfinite(xc), np.maximum(xc, top - top_db), top - top_db)
         ref = maximum_filter1d(xc, size=max_size, axis=1) if max_size > 1 else xc
-        diff = np.maximum(xc[lag:] - ref[:-lag], 0.0)
+        if direction == "increase":
+            diff = np.maximum(xc[lag:] - ref[:-lag], 0.0)
+        else:
+            diff = np.maximum(xc[:-lag] - ref[lag:], 0.0)
         first = a + lag
         for b in range(len(bounds) - 1):
             lo, hi = bounds[b], bounds[b + 1]
@@ -154,3 +163,4 @@ def onset_strength(flux: np.ndarray, *, frame_rate: float, detrend_s: float = 1.
     if pos.size:
         env = np.minimum(env, np.percentile(pos, 99.0))
     return env
+
