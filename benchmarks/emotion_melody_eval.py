@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -87,11 +88,17 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=3)
     ap.add_argument("--json", default=None)
     ap.add_argument("--skip-arc", action="store_true")
+    ap.add_argument("--from-json", metavar="PATH", default=None,
+                    help="write the RESULTS.md section from a saved --json run (no re-run)")
+    ap.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
     ap.add_argument("--key-from", metavar="SRC", default=None,
                     help="source tree of a SongLens with a key analyser (e.g. the harmony "
                     "branch's src/): its key of each piece, computed in a subprocess, is "
                     "given to the emotion analysis as result.key, as the merged pipeline will")
     args = ap.parse_args()
+    if args.from_json:
+        write_results(json.loads(Path(args.from_json).read_text()))
+        return
     if args.key_from:
         _inject_keys(args.key_from)
     from songlens.pipeline import analyze_signal
@@ -144,8 +151,61 @@ def main() -> None:
         out["melody_f_arc_pieces"] = arc
         out["melody_f_arc_mean"] = float(np.mean([v[2] for v in arc.values()]))
         print(f"melody F (arc pieces) mean {out['melody_f_arc_mean']:.3f}")
+    out["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    out["load_avg"] = os.getloadavg()[0]
+    out["mean_seconds_per_piece"] = float(np.mean([r["seconds"] for r in rows]))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
+    if not args.no_write and not args.key_from and args.first_seed == 3:
+        write_results(out)
+
+
+def write_results(out: dict) -> None:
+    """The ``emotion_melody`` section of benchmarks/RESULTS.md from a run's summary."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import table, write_section
+
+    rows = out["pieces"]
+    quads = list(out["per_quadrant"])
+    n = len(rows) // max(1, len(quads))
+    seeds = sorted({r["seed"] for r in rows})
+    conf = [[q] + [str(sum(1 for r in rows if r["quadrant"] == q and r["predicted"] == p))
+                   for p in quads] for q in quads]
+    mel = {q: float(np.mean([r["melody_prf"][2] for r in rows if r["quadrant"] == q]))
+           for q in quads}
+    body = [
+        "## Emotion quadrants and melody notes on labelled renders (issue 4)", "",
+        "Script: `PYTHONPATH=src python benchmarks/emotion_melody_eval.py --json OUT` "
+        f"(run {out.get('date', 'n/a')}, load average {out.get('load_avg', float('nan')):.1f}). "
+        f"{n} pieces per quadrant from `songlens.testing.expressive.compose_quadrant_piece`, "
+        f"seeds {seeds[0]}-{seeds[-1]} (seeds 1-2 were the pilot pieces that set the cue "
+        "anchors; nothing was fitted on these), designed with the established cues: happy = "
+        "major/fast/loud/staccato/high/bright, tender = major/slow/soft/legato, sad = "
+        "minor/slow/soft/low/dark, tense = minor + clusters/fast/loud/low brass. "
+        "`analyze_signal(profile='full')`; the predicted quadrant is the signs of "
+        "(valence, arousal).", "",
+        f"**Quadrant accuracy {out['emotion_quadrant_accuracy']:.3f}** (target 0.90). "
+        "Per quadrant: " + ", ".join(f"{q} {v:.3f}" for q, v in out["per_quadrant"].items())
+        + ".", "",
+        "Confusion (rows: designed, columns: predicted):", "",
+        table(["designed"] + quads, conf), "",
+        "Melody, onset-only note F-measure (mir_eval, 50 ms, 50 cents) of `melody.notes` "
+        "against the lead part: "
+        + ", ".join(f"{q} {v:.3f}" for q, v in mel.items() if q != "tense")
+        + f"; **mean over happy/tender/sad leads {out['melody_f_quadrant_pieces_mean']:.3f}** "
+        f"(target 0.60); the tense pieces' lead is a low ostinato "
+        f"({out['melody_f_tense_ostinato_mean']:.3f}).",
+    ]
+    if "melody_f_arc_pieces" in out:
+        body += ["", "Arc fixtures (`compose_arc_piece`, piano melody inside piano "
+                 "arpeggios, strings and drums), note P/R/F: "
+                 + "; ".join(f"{k} {v[0]:.3f}/{v[1]:.3f}/{v[2]:.3f}"
+                             for k, v in out["melody_f_arc_pieces"].items())
+                 + f"; mean F {out['melody_f_arc_mean']:.3f}."]
+    if "mean_seconds_per_piece" in out:
+        body += ["", f"Mean analysis time {out['mean_seconds_per_piece']:.1f} s per piece "
+                 "(wall, in-process, loaded machine)."]
+    write_section("emotion_melody", "\n".join(body) + "\n")
 
 
 if __name__ == "__main__":

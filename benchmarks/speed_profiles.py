@@ -71,23 +71,17 @@ print(bpm, key, scale, len(beats), len(chords))
 
 
 def default_file() -> Path:
-    """A 4-minute 44.1 kHz stereo FLAC (rendered once, cached)."""
-    path = CACHE / "speed_4min.flac"
-    if path.exists():
-        return path
-    import soundfile as sf
-
-    from songlens.testing.render import compose_arc_piece, render_midi
-
-    CACHE.mkdir(parents=True, exist_ok=True)
-    piece = compose_arc_piece(style="major_pop", bars=None, seed=4, duration=240.0) \
-        if "duration" in compose_arc_piece.__code__.co_varnames else compose_arc_piece()
-    y, sr = render_midi(piece.midi, sr=44100)
-    reps = int(-(-240 * sr // y.shape[-1]))
+    """The 4-minute 44.1 kHz stereo FLAC of ``foundation.py``'s speed section (cached)."""
     import numpy as np
 
-    y = np.tile(y, (1, reps))[:, :240 * sr] if y.ndim == 2 else np.tile(y, reps)[:240 * sr]
-    sf.write(path, y.T if y.ndim == 2 else y, sr, subtype="PCM_16")
+    from foundation import SPEED_PIECE, SPEED_SECONDS, SR, render_piece, write_audio
+
+    path = CACHE / "speed_4min.flac"
+    if not path.exists():
+        y, _ = render_piece(SPEED_PIECE)
+        n = int(SPEED_SECONDS * SR)
+        y = np.pad(y, ((0, 0), (0, max(0, n - y.shape[1]))))[:, :n]
+        write_audio(path, y, sr=SR)
     return path
 
 
