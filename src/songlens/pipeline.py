@@ -189,9 +189,10 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
                   channels=info.channels, title=info.title, artist=info.artist)
     result = AnalysisResult(track=track, settings=_settings(config, info), version=__version__)
     # the model runs on its own threads while the DSP analysers below run here
-    pending = None
+    pending = tagging = None
     if config.profile == "full":
         pending = _start_transcription(bundle, config, warnings, stream)
+        tagging = _start_tagging(bundle, config)
     elif stream is not None:
         stream.close()
 
@@ -220,7 +221,7 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     _harmony(result, bundle, config=config, warnings=warnings)
     tags = None
     if config.profile == "full":
-        tags = _run_models(result, bundle, config, warnings)
+        tags = _run_models(result, bundle, config, warnings, tagging)
     _melody_emotion_descriptors(result, bundle, config, pending=pending, onset_env=env,
                                 loudness=(times, lufs), tags=tags)
 
@@ -292,8 +293,22 @@ def _harmony(result: AnalysisResult, bundle: FeatureBundle, *, config: AnalysisC
         warnings.append("no pitched content found: no key, chords are all 'N'")
 
 
+def _start_tagging(bundle: FeatureBundle, config: AnalysisConfig) -> Future[Any] | None:
+    """Run the taggers on a worker thread (NumPy releases the GIL) beside the DSP."""
+    if bundle.y is None:
+        return None
+    from .analysis.instruments import tag_activations
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="songlens-tag")
+    fut = pool.submit(tag_activations, bundle.y, sr=bundle.signal.sample_rate,
+                      config=config.instruments, also_tag=("musicnn_msd",))
+    pool.shutdown(wait=False)
+    return fut
+
+
 def _run_models(result: AnalysisResult, bundle: FeatureBundle, config: AnalysisConfig,
-                warnings: list[str]) -> dict[str, float] | None:
+                warnings: list[str], tagging: Future[Any] | None = None
+                ) -> dict[str, float] | None:
     """Profile ``full``: the taggers and the instrument timeline.
 
     Returns the mean tag probabilities (MTT and MSD tags) for the emotion and
@@ -308,7 +323,8 @@ def _run_models(result: AnalysisResult, bundle: FeatureBundle, config: AnalysisC
     sections = ([(s.start, s.end, s.label) for s in result.sections]
                 if result.sections else None)
     timeline = detect_instruments(bundle.y, sr=bundle.signal.sample_rate, sections=sections,
-                                  config=config.instruments, also_tag=("musicnn_msd",))
+                                  config=config.instruments, also_tag=("musicnn_msd",),
+                                  acts=None if tagging is None else tagging.result())
     result.instruments = timeline.instruments
     result.lead_instruments = timeline.lead
     from .models.registry import REGISTRY

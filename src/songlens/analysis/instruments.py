@@ -385,11 +385,14 @@ def _lead(windows: list[tuple[float, float, str]], instruments: list[Instrument]
     return out
 
 
-def detect_instruments(y: np.ndarray, *, sr: int,
-                       sections: list[tuple[float, float, str]] | None = None,
-                       config: InstrumentConfig | None = None,
-                       also_tag: tuple[str, ...] = ()) -> InstrumentTimeline:
-    """Tag mono audio and build its instrument timeline (see :func:`instrument_timeline`).
+GLOBAL_TAG_PATCHES = 24
+"""Most patches a tagger run only for a whole-track reading (``also_tag``) uses;
+they are spread evenly over the track (hop >= 3 s)."""
+
+
+def tag_activations(y: np.ndarray, *, sr: int, config: InstrumentConfig | None = None,
+                    also_tag: tuple[str, ...] = ()) -> dict[str, TagActivations]:
+    """The tagger activations the instrument timeline needs (the expensive part).
 
     Parameters
     ----------
@@ -397,16 +400,16 @@ def detect_instruments(y: np.ndarray, *, sr: int,
         Mono audio, full scale 1.
     sr : int > 0
         Sample rate (Hz); resampled explicitly to 16 kHz with soxr HQ.
-    sections : list of (start, end, label), optional
     config : InstrumentConfig, optional
     also_tag : tuple of str
-        Further tagger models to run on the same spectrogram (e.g.
-        ``("musicnn_msd",)`` for its mood/genre tags); their mean tag
-        probabilities land in ``InstrumentTimeline.tags``.
+        Further tagger models to run on the same spectrogram for a whole-track
+        reading only (e.g. ``("musicnn_msd",)`` for its mood/genre tags), on at
+        most ``GLOBAL_TAG_PATCHES`` evenly spread patches.
 
     Returns
     -------
-    InstrumentTimeline
+    dict
+        Registry name -> :class:`~songlens.analysis.tagging.TagActivations`.
     """
     from ..models.musicnn import SAMPLE_RATE, log_mel
     from .tagging import _check_audio, tag_log_mel, to_tagger_rate
@@ -422,11 +425,45 @@ def detect_instruments(y: np.ndarray, *, sr: int,
                         pooled=heads.needs_pooled)
         a.resampled_from = None if sr == SAMPLE_RATE else int(sr)
         acts[model] = a
-    timeline = instrument_timeline(acts, sections=sections, config=config, heads=heads)
+    duration = y16.size / SAMPLE_RATE
     for model in also_tag:
         if model not in acts:
-            # non-overlapping patches: a global reading needs no finer hop
-            acts[model] = tag_log_mel(S, model=model, y16=y16, hop_s=3.0)
+            hop = max(3.0, duration / GLOBAL_TAG_PATCHES)
+            acts[model] = tag_log_mel(S, model=model, y16=y16, hop_s=hop)
+    return acts
+
+
+def detect_instruments(y: np.ndarray, *, sr: int,
+                       sections: list[tuple[float, float, str]] | None = None,
+                       config: InstrumentConfig | None = None,
+                       also_tag: tuple[str, ...] = (),
+                       acts: dict[str, TagActivations] | None = None) -> InstrumentTimeline:
+    """Tag mono audio and build its instrument timeline (see :func:`instrument_timeline`).
+
+    Parameters
+    ----------
+    y : np.ndarray [shape=(n,)]
+        Mono audio, full scale 1 (unused when ``acts`` is given).
+    sr : int > 0
+        Sample rate (Hz); resampled explicitly to 16 kHz with soxr HQ.
+    sections : list of (start, end, label), optional
+    config : InstrumentConfig, optional
+    also_tag : tuple of str
+        See :func:`tag_activations`; their mean tag probabilities land in
+        ``InstrumentTimeline.tags`` with those of the instrument tagger.
+    acts : dict, optional
+        Precomputed :func:`tag_activations` (e.g. from a worker thread).
+
+    Returns
+    -------
+    InstrumentTimeline
+    """
+    config = config or InstrumentConfig()
+    heads = load_heads()
+    if acts is None:
+        acts = tag_activations(y, sr=sr, config=config, also_tag=also_tag)
+    timeline = instrument_timeline({m: acts[m] for m in heads.models}, sections=sections,
+                                   config=config, heads=heads)
     timeline.tags = mean_tags(list(acts.values()), silence_db=config.silence_db)
     timeline.models = tuple(dict.fromkeys((*timeline.models, *acts)))
     return timeline
