@@ -96,7 +96,7 @@ REGISTRY: dict[str, ModelSpec] = {
     "instrument_heads": ModelSpec(
         name="instrument_heads",
         file="instrument_heads.npz",
-        sha256="d5734903d0b16eada4fa1c20b258642ef533a9a2571d830be0ef46bd892be404",
+        sha256="e3c1803324c157a9d8b52d3d13e07960965f0df0ec9f9c194ac741b8c2755066",
         source="SongLens: logistic heads on musicnn_mtt's pooled features and tag thresholds, "
                "fitted by benchmarks/instruments/fit_heads.py on labelled General MIDI renders",
         version="1",
