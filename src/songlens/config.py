@@ -136,7 +136,8 @@ class DynamicsConfig:
 class InstrumentConfig:
     """Instrument timeline (profile ``full``); see :mod:`songlens.analysis.instruments`."""
 
-    hop_seconds: float = _param(1.5, 0.5, 3.0, "time between the taggers' 3 s patches (s)")
+    hop_seconds: float = _param(3.0, 0.5, 3.0, "time between the taggers' 3 s patches (s); "
+                                "3.0 = back to back")
     smooth_patches: int = _param(3, 1, 9, "median smoothing of the scores (patches)")
     hysteresis: float = _param(0.15, 0.0, 0.5, "a class switches on at score 0.5 and off "
                                "below 0.5 - hysteresis")
