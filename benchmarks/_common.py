@@ -108,10 +108,18 @@ def now() -> str:
 def write_section(name: str, body: str, *, path: Path = RESULTS) -> None:
     """Replace (or append) section ``name`` of RESULTS.md and refresh the header."""
     sections: list[tuple[str, str]] = []
+    loose = ""
     if path.exists():
         text = path.read_text()
-        for m in re.finditer(r"<!-- BEGIN (\S+) -->\n(.*?)<!-- END \1 -->", text, re.S):
+        pattern = r"<!-- BEGIN (\S+) -->\n(.*?)<!-- END \1 -->\n?"
+        for m in re.finditer(pattern, text, re.S):
             sections.append((m.group(1), m.group(2)))
+        # text outside the marked sections, other than our own header, is kept (at the end)
+        rest = re.sub(pattern, "", text, flags=re.S)
+        if rest.startswith("# SongLens benchmark results"):
+            cut = rest.find("\n", rest.find("Last written:")) if "Last written:" in rest else -1
+            rest = rest[cut + 1:] if cut >= 0 else ""
+        loose = rest.strip("\n")
     block = body.rstrip("\n") + "\n"
     for i, (n, _) in enumerate(sections):
         if n == name:
@@ -123,6 +131,8 @@ def write_section(name: str, body: str, *, path: Path = RESULTS) -> None:
     parts = [head]
     for n, b in sections:
         parts.append(f"<!-- BEGIN {n} -->\n{b}<!-- END {n} -->\n")
+    if loose:
+        parts.append(loose + "\n")
     path.write_text("\n".join(parts))
 
 

@@ -420,18 +420,11 @@ def render_section(results: dict[str, dict[str, list[dict[str, Any]]]],
 
 
 def write_results_md(path: Path, section: str) -> None:
-    """Create RESULTS.md or replace/append our section, leaving other sections alone."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == HEADING), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((j for j in range(start + 1, len(lines))
-                    if lines[j].startswith("## ") or lines[j].startswith("# ")), len(lines))
-        new = "".join(lines[:start]) + section + ("\n" if end < len(lines) else "") \
-            + "".join(lines[end:])
-    path.write_text(new)
+    """Replace (or append) this script's marked section, leaving the others alone."""
+    sys.path.insert(0, str(HERE))
+    from _common import write_section
+
+    write_section("mir", section, path=path)
 
 
 # ------------------------------------------------------------------------------------------

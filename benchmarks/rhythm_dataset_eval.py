@@ -117,17 +117,11 @@ def render_section(runs: list[dict]) -> str:
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace (or append) :data:`HEADING`'s section, leaving the others alone."""
-    text = path.read_text() if path.exists() else "# Benchmark results\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, ln in enumerate(lines) if ln.strip() == HEADING), None)
-    if start is None:
-        path.write_text(text.rstrip("\n") + "\n\n" + section)
-        return
-    end = next((j for j in range(start + 1, len(lines)) if lines[j].startswith(("## ", "# "))),
-               len(lines))
-    path.write_text("".join(lines[:start]) + section + ("\n" if end < len(lines) else "")
-                    + "".join(lines[end:]))
+    """Replace (or append) this script's marked section, leaving the others alone."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import write_section as _write
+
+    _write("rhythm_dataset", section, path=path)
 
 
 def main(argv: list[str] | None = None) -> int:

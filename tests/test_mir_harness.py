@@ -75,6 +75,9 @@ def test_results_section_replaces_only_its_own_heading(mir, tmp_path):
     text = p.read_text()
     assert "keep me" in text and "second" in text and "first" not in text
     assert text.count(mir.HEADING) == 1
+    mir.write_results_md(p, mir.HEADING + "\n\nthird\n")  # idempotent: nothing duplicated
+    text = p.read_text()
+    assert text.count("keep me") == 1 and "third" in text and "second" not in text
 
 
 def test_roman_spellings_of_analysers_and_truth_agree(mir):
