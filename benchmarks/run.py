@@ -26,6 +26,11 @@ ROOT = BENCH_DIR.parent
 # Benchmark scripts, in the order they run. Later issues append theirs here.
 SCRIPTS = [
     "foundation.py",  # issue 2: loudness, silences, climax, speed, memory
+    "mir.py",  # issue 3: tempo/beats/downbeats, key, chords, sections vs Essentia/librosa
+    "emotion_melody_eval.py",  # issue 4: emotion quadrants, melody note F
+    "instruments/collect.py --set evaluation",  # issue 4: tag the labelled renders (cached)
+    "instruments/evaluate.py",  # issue 4: instrument timeline F1, entries, lead
+    "speed_profiles.py",  # issues 3-4: whole analyses vs Essentia extractors
 ]
 
 
@@ -48,12 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     scripts = SCRIPTS
     if a.only:
         wanted = {n.removesuffix(".py") for n in a.only}
-        scripts = [s for s in SCRIPTS if s.removesuffix(".py") in wanted]
+        scripts = [s for s in SCRIPTS if s.split()[0].removesuffix(".py") in wanted]
         if not scripts:
             p.error(f"no script named {sorted(wanted)}; known: {SCRIPTS}")
     failed = []
     for script in scripts:
-        cmd = [sys.executable, str(BENCH_DIR / script), *rest]
+        name, *args = script.split()
+        cmd = [sys.executable, str(BENCH_DIR / name), *args, *rest]
         if not a.no_nice and shutil.which("nice"):
             cmd = ["nice", "-n", "10", *cmd]
         print(f"== {script}: {' '.join(cmd)}", flush=True)
