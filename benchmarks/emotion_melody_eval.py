@@ -95,7 +95,9 @@ def main() -> None:
                     help="source tree of a SongLens with a key analyser (e.g. the harmony "
                     "branch's src/): its key of each piece, computed in a subprocess, is "
                     "given to the emotion analysis as result.key, as the merged pipeline will")
-    args = ap.parse_args()
+    args, unknown = ap.parse_known_args()  # run.py passes its extra options to all
+    if unknown:
+        print(f"note: ignoring options {unknown}", flush=True)
     if args.from_json:
         write_results(json.loads(Path(args.from_json).read_text()))
         return

@@ -439,7 +439,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--json", default=str(HERE / "mir_results.json"),
                     help="per-piece scores and estimates summary")
     ap.add_argument("--no-write", action="store_true", help="print the section only")
-    args = ap.parse_args(argv)
+    args, unknown = ap.parse_known_args(argv)  # run.py passes its extra options to all
+    if unknown:
+        print(f"note: ignoring options {unknown}", flush=True)
     systems = [s for s in args.systems.split(",") if s]
     bad = set(systems) - set(ALL_SYSTEMS)
     if bad:

@@ -98,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peer-python", default=None)
     ap.add_argument("--no-write", action="store_true")
-    a = ap.parse_args(argv)
+    a, unknown = ap.parse_known_args(argv)  # run.py passes its extra options to all
+    if unknown:
+        print(f"note: ignoring options {unknown}", flush=True)
     path = Path(a.file) if a.file else default_file()
     peer = peer_python(a.peer_python)
     env = songlens_env()

@@ -83,7 +83,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=sorted(SETS), required=True)
     ap.add_argument("--msd", action="store_true", help="also run the MSD tagger")
-    args = ap.parse_args()
+    args, unknown = ap.parse_known_args()  # run.py passes its extra options to all
+    if unknown:
+        print(f"note: ignoring options {unknown}", flush=True)
     collect(args.set, models=("musicnn_mtt", "musicnn_msd") if args.msd else ("musicnn_mtt",))
 
 

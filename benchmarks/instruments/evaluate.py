@@ -132,7 +132,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true",
                     help="do not write the 'instruments' section of benchmarks/RESULTS.md")
     ap.add_argument("--smooth", type=int, default=None, help="InstrumentConfig.smooth_patches")
-    args = ap.parse_args()
+    args, unknown = ap.parse_known_args()  # run.py passes its extra options to all
+    if unknown:
+        print(f"note: ignoring options {unknown}", flush=True)
     cfg = InstrumentConfig(hop_seconds=1.5 * args.step,
                            **({"smooth_patches": args.smooth} if args.smooth else {}))
     text = evaluate(args.set, step=args.step, config=cfg)
