@@ -86,3 +86,16 @@ def test_features_cli_full_profile(melody_signal, tmp_path):
     assert main(["features", str(path), "--profile", "full"], stdout=out, stderr=err) == 0
     doc = json.loads(out.getvalue())
     assert doc["key"] == 0 and doc["mode"] == 1 and 0 <= doc["valence"] <= 1
+
+
+def test_full_profile_without_onnxruntime_skips_only_the_melody(melody_signal, monkeypatch):
+    from songlens import pipeline
+
+    monkeypatch.setattr(pipeline, "_have_onnxruntime", lambda: False)
+    y, _ = melody_signal
+    r = analyze_signal(y, sr=SR)  # the default profile is full
+    assert r.settings["profile"] == "full"
+    assert r.melody is None
+    assert any("pip install 'songlens[ml]'" in w for w in r.warnings)
+    # the taggers need no extra: instruments, emotion and descriptors are still there
+    assert r.instruments is not None and r.emotion is not None and r.descriptors is not None
