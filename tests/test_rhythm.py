@@ -18,6 +18,7 @@ import pytest
 from conftest import PIECES, requires_fluidsynth
 from songlens.analysis.rhythm import (
     analyze_rhythm,
+    analyze_rhythm_windowed,
     bass_phase,
     bpm_grid,
     choose_tactus,
@@ -213,6 +214,28 @@ def test_step_change_shows_in_curve(rng):
     # the step is sharp: the curve crosses the midpoint within 2 s of the change
     cross = t[np.nonzero(b > 116.0)[0][0]]
     assert abs(cross - 20.0) < 2.0
+
+
+def test_windowed_tracking_matches_one_pass_and_keeps_seams_clean(rng):
+    # 100 s at 100 BPM then 132 BPM, tracked in 30 s windows overlapping by 6 s
+    fn = lambda t: 100.0 if t < 50.0 else 132.0  # noqa: E731
+    beats = beats_from_tempo(fn, start=0.5, end=100.0)
+    lm = log_mel_of(drum_track(beats, per_bar=4, rng=rng))
+    r = analyze_rhythm_windowed(lm, frame_rate=FR, window_seconds=30.0, overlap_seconds=6.0)
+    assert r is not None
+    assert beat_f(beats, r.beats) >= BEAT_F_MIN
+    assert np.all(np.diff(r.beats) > 0.2)  # no doubled or reversed beats at the seams
+    assert r.meter == "4/4"
+    t, b = np.array(r.curve).T
+    assert np.median(b[(t > 5) & (t < 45)]) == pytest.approx(100.0, rel=BPM_TOL)
+    assert np.median(b[(t > 55) & (t < 95)]) == pytest.approx(132.0, rel=BPM_TOL)
+    # a file shorter than one window is analysed in one pass
+    short = lm[: int(20 * FR)]
+    one = analyze_rhythm(short, frame_rate=FR)
+    assert analyze_rhythm_windowed(short, frame_rate=FR, window_seconds=30.0,
+                                   overlap_seconds=6.0) == one
+    with pytest.raises(ParameterError):
+        analyze_rhythm_windowed(lm, frame_rate=FR, window_seconds=30.0, overlap_seconds=20.0)
 
 
 def test_accelerando_and_ritardando_show_in_curve(rng):

@@ -21,7 +21,7 @@ from .analysis.dynamics import analyze_dynamics
 from .analysis.key import analyze_key
 from .analysis.loudness import loudness_curve, measure_loudness
 from .analysis.production import measure_production
-from .analysis.rhythm import analyze_rhythm
+from .analysis.rhythm import analyze_rhythm, analyze_rhythm_windowed
 from .analysis.silence import find_silences
 from .analysis.structure import analyze_sections, mfcc_from_log_mel
 from .config import AnalysisConfig
@@ -211,10 +211,13 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
                                       fmax=min(config.signal.sample_rate / 2, 11025.0))
     else:
         # the beat tracker's memory grows faster than linearly with length (seen:
-        # > 9 GB on 3 hours); until it works in blocks, long files get no tempo
+        # > 9 GB on 3 hours): long files are tracked in overlapping windows
+        result.tempo = analyze_rhythm_windowed(
+            bundle.log_mel, frame_rate=config.signal.frame_rate,
+            fmax=min(config.signal.sample_rate / 2, 11025.0))
         warnings.append(
-            f"tempo and beats are not analysed for tracks longer than "
-            f"{config.signal.keep_audio_max_seconds:.0f} s")
+            f"longer than {config.signal.keep_audio_max_seconds:.0f} s: tempo and beats were "
+            "tracked in 10-minute windows (bars are not aligned across their seams)")
     result.sections = _sections(bundle, result, config)
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)

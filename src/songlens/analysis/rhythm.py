@@ -125,7 +125,8 @@ from ..result.model import Tempo
 
 __all__ = ["BPM_RANGE", "validate_onsets", "bpm_grid", "tempogram", "choose_tactus",
            "legato_share", "release_lag", "snap_to_releases", "bass_phase", "tempo_path",
-           "track_beats", "beat_features", "estimate_meter", "analyze_rhythm"]
+           "track_beats", "beat_features", "estimate_meter", "analyze_rhythm",
+           "analyze_rhythm_windowed"]
 
 BPM_RANGE = (30.0, 480.0)
 """Range of the tempogram grid (BPM)."""
@@ -778,6 +779,86 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
                  downbeats=bt[meter.downbeat_index].tolist(),
                  curve=[(float(t), float(b)) for t, b in zip(bt, curve_bpm, strict=True)],
                  meter=meter_str, confidence=confidence)
+
+
+def analyze_rhythm_windowed(log_mel: np.ndarray, *, frame_rate: float,
+                            window_seconds: float = 600.0, overlap_seconds: float = 30.0,
+                            fmin: float = 20.0, fmax: float = 11025.0) -> Tempo | None:
+    """:func:`analyze_rhythm` over overlapping windows, for long recordings.
+
+    The beat tracker's memory grows faster than linearly with length, so a
+    long file (a concert, a DJ set) is analysed in windows of
+    ``window_seconds`` that overlap by ``overlap_seconds``. Each window keeps
+    the beats and downbeats of its core (the overlaps are split at their
+    midpoints); the tempo curve is the concatenation; ``bpm`` is the
+    duration-weighted median of the windows' tempi, ``meter`` the one held for
+    the most beats and ``confidence`` the beat-weighted mean. Bars are not
+    aligned across window seams.
+
+    Parameters
+    ----------
+    log_mel : np.ndarray [shape=(n_frames, n_mels)]
+    frame_rate : float > 0
+        Frames per second of ``log_mel``.
+    window_seconds : float > 0
+        Length of each window (s).
+    overlap_seconds : float >= 0
+        Overlap of consecutive windows (s), less than half a window.
+    fmin, fmax : float
+        Frequency range of the mel filterbank (Hz).
+
+    Returns
+    -------
+    Tempo or None
+    """
+    if not np.isfinite(frame_rate) or frame_rate <= 0:
+        raise ParameterError(f"frame_rate must be > 0 frames/s, got {frame_rate!r}")
+    if not window_seconds > 0 or not 0 <= overlap_seconds < window_seconds / 2:
+        raise ParameterError("window_seconds must be > 0 and 0 <= overlap_seconds < "
+                             f"window_seconds / 2, got {window_seconds}, {overlap_seconds}")
+    n = log_mel.shape[0]
+    win = int(round(window_seconds * frame_rate))
+    if n <= win:
+        return analyze_rhythm(log_mel, frame_rate=frame_rate, fmin=fmin, fmax=fmax)
+    ov = int(round(overlap_seconds * frame_rate))
+    step = win - ov
+    starts = list(range(0, max(1, n - ov), step))
+    beats: list[float] = []
+    downbeats: list[float] = []
+    curve: list[tuple[float, float]] = []
+    votes: dict[str, int] = {}
+    tempi: list[tuple[float, float]] = []
+    conf_sum = 0.0
+    for i, a in enumerate(starts):
+        b = min(n, a + win)
+        lo = 0.0 if i == 0 else (a + ov / 2) / frame_rate
+        hi = np.inf if b >= n else (b - ov / 2) / frame_rate
+        t = analyze_rhythm(log_mel[a:b], frame_rate=frame_rate, fmin=fmin, fmax=fmax)
+        if t is None:
+            continue
+        off = a / frame_rate
+        keep = [x + off for x in t.beats if lo <= x + off < hi]
+        if not keep:
+            continue
+        beats += keep
+        downbeats += [x + off for x in t.downbeats if lo <= x + off < hi]
+        curve += [(x + off, bpm) for x, bpm in t.curve if lo <= x + off < hi]
+        if t.meter:
+            votes[t.meter] = votes.get(t.meter, 0) + len(keep)
+        tempi.append((t.bpm, keep[-1] - keep[0]))
+        conf_sum += (t.confidence or 0.0) * len(keep)
+        if b >= n:
+            break
+    if len(beats) < 4 or not tempi:
+        return None
+    vals = np.array([v for v, _ in tempi])
+    wts = np.array([max(d, 1e-3) for _, d in tempi])
+    order = np.argsort(vals)
+    cum = np.cumsum(wts[order])
+    bpm = float(vals[order][np.searchsorted(cum, cum[-1] / 2)])
+    return Tempo(bpm=bpm, beats=beats, downbeats=downbeats, curve=curve,
+                 meter=max(votes, key=lambda k: votes[k]) if votes else None,
+                 confidence=float(np.clip(conf_sum / len(beats), 0.0, 1.0)))
 
 
 def release_lag(beats: np.ndarray, release: np.ndarray, *, frame_rate: float,
