@@ -505,7 +505,8 @@ def _cadences(r: AnalysisResult, s: _Src) -> list[Claim]:
     for kind in kinds:
         idx = [i for i, c in enumerate(h.cadences) if c.type == kind]
         word = _CADENCE_WORDS.get(kind, kind)
-        each = [[sh(s.q(f"harmony.cadences[{i}].numerals"), "progression"), " at ",
+        each: list[list[str | Shown]] = [
+                [sh(s.q(f"harmony.cadences[{i}].numerals"), "progression"), " at ",
                  _t(s.q(f"harmony.cadences[{i}].time"))] for i in idx[:_MAX_LISTED]]
         more = ", among others" if len(idx) > _MAX_LISTED else ""
         items.append([sh(s.fn(f"count({{p}}harmony.cadences[:].type, {kind!r})", len(idx)),
@@ -1176,8 +1177,9 @@ def compare(a: AnalysisResult | Prepared, b: AnalysisResult | Prepared) -> list[
                       facet="melody"))
     da_, db_ = ra.descriptors, rb.descriptors
     if da_ is not None and db_ is not None:
-        items = [[key, " ", sh(sa.q(f"descriptors.{key}"), "num2"), " vs ",
-                  sh(sb.q(f"descriptors.{key}"), "num2")]
+        items: list[list[str | Shown]] = [
+            [key, " ", sh(sa.q(f"descriptors.{key}"), "num2"), " vs ",
+             sh(sb.q(f"descriptors.{key}"), "num2")]
                  for key, _, _ in _DESCRIPTOR_WORDS
                  if getattr(da_, key) is not None and getattr(db_, key) is not None]
         if items:
