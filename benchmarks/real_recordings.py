@@ -17,6 +17,11 @@ plausibility flags (NaN/inf anywhere in the result, values outside their
 documented ranges, BPM outside 40-250, melody notes outside the piano range,
 sections that do not tile the track, ...).
 
+Optionally (``--peer-python``, the interpreter of a venv with Essentia, which
+is AGPL and never a SongLens dependency), Essentia's RhythmExtractor2013 and
+KeyExtractor (via ``benchmarks/_peers_mir.py essentia``) give a second opinion on
+tempo and key: agreement with a peer, not accuracy.
+
 Timing: in-process wall time per track (``time.perf_counter``) after one
 untimed warm-up analysis of the shortest file (model loading), so the first row
 does not pay one-off costs. Writes the ``real_recordings`` section of
@@ -33,8 +38,11 @@ import json
 import logging
 import math
 import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections import Counter
@@ -106,7 +114,11 @@ def plausibility_flags(r: Any, d: dict[str, Any]) -> list[str]:
     if not r.chords:
         flags.append("no chords")
     if r.sections:
-        if abs(r.sections[0].start) > 0.5 or abs(r.sections[-1].end - dur) > 1.0:
+        # sections cover the music: a leading/trailing silence may lie outside them
+        sil = r.silences or []
+        first = sil[0].end if sil and sil[0].start <= 0.5 else 0.0
+        last = sil[-1].start if sil and sil[-1].end >= dur - 0.5 else dur
+        if abs(r.sections[0].start - first) > 0.5 or abs(r.sections[-1].end - last) > 1.0:
             flags.append(f"sections span {r.sections[0].start:.1f}-{r.sections[-1].end:.1f} s "
                          f"of {dur:.1f} s")
         if dur > 60 and len(r.sections) == 1:
@@ -214,6 +226,7 @@ def summarise(pkg: str, path: str, lic: str) -> dict[str, Any]:
     row["lufs"] = r.loudness.integrated_lufs if r.loudness else None
     row["climax_s"] = r.climax.time if r.climax else None
     row["n_buildups"] = len(r.buildups) if r.buildups is not None else None
+    row["silences"] = [[x.start, x.end] for x in r.silences or []]
     row["warnings"] = list(r.warnings)
     row["py_warnings"] = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     row["log_warnings"] = sorted(set(handler.records))
@@ -370,6 +383,13 @@ def render(rows: list[dict[str, Any]], *, command: str, when: str, load: str) ->
                   + ". Key modes: " + ", ".join(f"{k} {n}" for k, n in modes.most_common())
                   + ".", ""]
 
+    # second opinion -------------------------------------------------------------------
+    peer = [r for r in ok if r.get("peer") and "error" not in r["peer"]]
+    if peer:
+        lines += peer_section(peer)
+
+    lines += observations(ok)
+
     # warnings / errors / flags -------------------------------------------------------
     errs = [r for r in rows if "error" in r]
     lines += ["### Errors, warnings and automatic plausibility flags", ""]
@@ -378,13 +398,16 @@ def render(rows: list[dict[str, Any]], *, command: str, when: str, load: str) ->
                      f"{Path(r['path']).name}: {r['error']}" for r in errs)) + ".")
     lines.append("")
     wcount: Counter[str] = Counter()
+    wtracks: dict[str, list[str]] = {}
     for r in ok:
         for w in set(r["warnings"]) | set(r["py_warnings"]) | set(r["log_warnings"]):
-            wcount[w] += 1
+            kind = re.sub(r"\d+(\.\d+)?", "#", w)
+            wcount[kind] += 1
+            wtracks.setdefault(kind, []).append(f"{Path(r['path']).name} ({w})")
     if wcount:
-        lines += ["Warnings (result warnings, Python warnings and log records; number of "
-                  "tracks):", ""]
-        lines += [f"* {n} x {w}" for w, n in wcount.most_common()]
+        lines += ["Warnings (result warnings, Python warnings and log records, numbers "
+                  "replaced by #; number of tracks, then which):", ""]
+        lines += [f"* {n} x \"{k}\": " + "; ".join(wtracks[k]) for k, n in wcount.most_common()]
     else:
         lines.append("No warnings (result, Python or log) on any track.")
     lines.append("")
@@ -399,17 +422,142 @@ def render(rows: list[dict[str, Any]], *, command: str, when: str, load: str) ->
     return "\n".join(lines)
 
 
+def observations(ok: list[dict[str, Any]]) -> list[str]:
+    """Figures behind the oddities worth a listen (computed, not judged by hand)."""
+    n = len(ok)
+    vocals = [r for r in ok if r["instruments"] and any(i["name"] == "vocals"
+                                                         for i in r["instruments"])]
+    vocal_lead = [Path(r["path"]).name for r in ok if r["lead"] and r["lead"][0][0] == "vocals"]
+    inst = [r["instrumentalness"] for r in ok if r.get("instrumentalness") is not None]
+    synth_led = [r for r in ok if r["lead"] and r["lead"][0][0] == "synth"]
+    synth_acoustic = [r for r in synth_led if (r.get("acousticness") or 0) > 0.5]
+    both = sum(1 for r in ok if r["instruments"]
+               and {"synth", "piano"} <= {i["name"] for i in r["instruments"]})
+    sec_len = [(r["duration_s"] / r["n_sections"], Path(r["path"]).name) for r in ok
+               if r["n_sections"] and r["duration_s"] > 60]
+    short = sorted(x for x in sec_len if x[0] < 10.0)
+    out = ["### Observations (figures from the table above)", "",
+           "The packages hold game soundtracks which, as far as their descriptions go, are "
+           "instrumental (not verified by listening here). Against that:", "",
+           f"* vocals are found in {len(vocals)} of {n} tracks and are the main lead "
+           f"instrument in {len(vocal_lead)} ({', '.join(vocal_lead) or 'none'}): probably "
+           "false positives of the instrument tagger (sustained synth/string lines?);"]
+    if inst:
+        out.append(f"* instrumentalness ranges {min(inst):.2f}-{max(inst):.2f} (median "
+                   f"{statistics.median(inst):.2f}); on Spotify's scale values above 0.5 mean "
+                   f"\"likely instrumental\", so {sum(1 for x in inst if x <= 0.5)} of "
+                   f"{len(inst)} tracks read as vocal: the scale is compressed towards 0.5;")
+    out.append(f"* acousticness exceeds 0.5 on {len(synth_acoustic)} of the {len(synth_led)} "
+               "tracks whose main lead is synth: implausible for synth-led music;")
+    out.append(f"* synth and piano are both found in {both} of {n} tracks: the tagger finds "
+               "almost everything almost everywhere, so \"instruments found\" discriminates "
+               "little between these tracks;")
+    if short:
+        out.append(f"* {len(short)} tracks longer than 60 s have sections shorter than 10 s on "
+                   "average (" + ", ".join(f"{nm} {x:.1f} s" for x, nm in short) + "): an "
+                   "over-segmentation, or short phrases labelled as sections;")
+    peer = [r for r in ok if r.get("peer") and "bpm" in r["peer"] and r["bpm"]]
+    if peer:
+        octave = [r for r in peer if tempo_relation(r["bpm"], r["peer"]["bpm"])
+                  not in ("same", "other")]
+        out.append(f"* tempo: {len(octave)} of {len(peer)} tracks are at a metrical multiple "
+                   "of Essentia's BPM (x2, x1/2, x3/2, x1/3"
+                   + "".join(f"; e.g. {Path(r['path']).name} at {r['bpm']:.0f} BPM where "
+                             f"Essentia says {r['peer']['bpm']:.0f}" for r in octave[:1])
+                   + "), the usual octave ambiguity; key: SongLens and "
+                   "Essentia agree exactly on only "
+                   f"{sum(1 for r in peer if key_relation(r['key'], r['peer']['key']) == 'same')}"
+                   f" of {len(peer)} (mir_eval counts a fifth only when SongLens' tonic is a "
+                   "fifth above Essentia's).")
+    out.append("")
+    return out
+
+
+def tempo_relation(a: float | None, b: float | None, *, tol: float = 0.04) -> str:
+    """``same`` (within ``tol``), ``x2``/``x1/2``/``x3``/``x1/3`` (a vs b), else ``other``."""
+    if not a or not b:
+        return "n/a"
+    for name, k in (("same", 1.0), ("x2", 2.0), ("x1/2", 0.5), ("x3", 3.0), ("x1/3", 1 / 3),
+                    ("x3/2", 1.5), ("x2/3", 2 / 3)):
+        if abs(a - k * b) <= tol * k * b:
+            return name
+    return "other"
+
+
+def key_relation(est: str, ref: str) -> str:
+    """MIREX relation of ``est`` to ``ref`` (same / fifth / relative / parallel / other)."""
+    import mir_eval
+
+    score = mir_eval.key.weighted_score(ref, est)
+    return {1.0: "same", 0.5: "fifth", 0.3: "relative", 0.2: "parallel"}.get(score, "other")
+
+
+def peer_section(rows: list[dict[str, Any]]) -> list[str]:
+    tr = Counter(tempo_relation(r["bpm"], r["peer"]["bpm"]) for r in rows)
+    kr = Counter(key_relation(r["key"], r["peer"]["key"]) for r in rows if r["key"])
+    diff = [[f"{r['package']}/{Path(r['path']).name}",
+             f"{fmt(r['bpm'], '.1f')} / {fmt(r['peer']['bpm'], '.1f')}",
+             f"{r['key']} / {r['peer']['key']}",
+             f"{tempo_relation(r['bpm'], r['peer']['bpm'])}, "
+             f"{key_relation(r['key'], r['peer']['key'])}"]
+            for r in rows
+            if tempo_relation(r["bpm"], r["peer"]["bpm"]) != "same"
+            or key_relation(r["key"], r["peer"]["key"]) != "same"]
+    order = ("same", "x2", "x1/2", "x3", "x1/3", "x3/2", "x2/3", "other", "n/a")
+    korder = ("same", "fifth", "relative", "parallel", "other")
+    out = [
+        "### Second opinion: Essentia on the same files (agreement, not accuracy)", "",
+        "Essentia `RhythmExtractor2013(method='multifeature')` BPM and `KeyExtractor()` key "
+        "(defaults), run by `benchmarks/_peers_mir.py essentia` in the peers' venv. Neither "
+        "side is ground truth; a disagreement says where to listen.", "",
+        f"Tempo, SongLens vs Essentia ({sum(tr.values())} tracks; 4 % tolerance): "
+        + ", ".join(f"{k} {tr[k]}" for k in order if tr.get(k)) + ".",
+        "Key, SongLens vs Essentia (MIREX relation): "
+        + ", ".join(f"{k} {kr[k]}" for k in korder if kr.get(k)) + ".", "",
+    ]
+    if diff:
+        out += ["Tracks where they differ:", "",
+                table(["track", "BPM SongLens / Essentia", "key SongLens / Essentia",
+                       "relation (tempo, key)"], diff), ""]
+    return out
+
+
+def run_peer(python: str, rows: list[dict[str, Any]]) -> None:
+    """Add ``row["peer"] = {"bpm", "key"}`` from Essentia (``_peers_mir.py``)."""
+    paths = [r["path"] for r in rows if "error" not in r]
+    with tempfile.TemporaryDirectory() as tmp:
+        inp, res = Path(tmp) / "in.json", Path(tmp) / "out.json"
+        inp.write_text(json.dumps(paths))
+        subprocess.run(["nice", "-n", "10", python, str(BENCH_DIR / "_peers_mir.py"),
+                        "essentia", str(inp), str(res)], check=True)
+        est = json.loads(res.read_text())
+    for r in rows:
+        e = est.get(r["path"])
+        if e is not None:
+            r["peer"] = ({"error": e["error"]} if "error" in e else
+                         {"bpm": e["bpm"], "key": e["key"], "seconds": e["seconds"]})
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", default=str(JSON_OUT), help="where to write per-track summaries")
     ap.add_argument("--from-json", default=None, help="re-render from a previous --json")
     ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     ap.add_argument("--limit", type=int, default=None, help="only the first N files (debug)")
+    ap.add_argument("--peer-python", default=None,
+                    help="python of a venv with Essentia: add its tempo/key as a second opinion")
     a = ap.parse_args(argv)
-    command = "PYTHONPATH=src nice -n 10 python benchmarks/real_recordings.py"
+    base = command = "PYTHONPATH=src nice -n 10 python benchmarks/real_recordings.py"
     if a.from_json:
         saved = json.loads(Path(a.from_json).read_text())
         rows, when, load = saved["rows"], saved["when"], saved["loadavg"]
+        command = saved.get("command", command)
+        if a.peer_python:
+            command += (f"` (analyses), then `{base} --from-json {a.from_json} "
+                        f"--peer-python {a.peer_python}` (Essentia)")
+            run_peer(a.peer_python, rows)
+            saved["rows"], saved["command"] = rows, command
+            Path(a.from_json).write_text(json.dumps(saved, indent=1, default=float) + "\n")
     else:
         files = list_files()
         missing = [p for p in REQUIRED if not any(f[0] == p for f in files)]
@@ -433,10 +581,13 @@ def main(argv: list[str] | None = None) -> int:
                      f"BPM {fmt(row['bpm'], '.1f')}, {row['key']}, "
                      f"V/A {fmt(row.get('valence'))}/{fmt(row.get('arousal'))}, "
                      f"flags {row['flags']}"), flush=True)
+        if a.peer_python:
+            command += f" --peer-python {a.peer_python}"
+            run_peer(a.peer_python, rows)
         when = now()
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-        Path(a.json).write_text(json.dumps({"when": when, "loadavg": load, "rows": rows},
-                                           indent=1, default=float) + "\n")
+        Path(a.json).write_text(json.dumps({"when": when, "loadavg": load, "command": command,
+                                            "rows": rows}, indent=1, default=float) + "\n")
     body = render(rows, command=command, when=when, load=load)
     print(body)
     if not a.no_write:
