@@ -31,6 +31,7 @@ SCRIPTS = [
     "instruments/collect.py --set evaluation",  # issue 4: tag the labelled renders (cached)
     "instruments/evaluate.py",  # issue 4: instrument timeline F1, entries, lead
     "speed_profiles.py",  # issues 3-4: whole analyses vs Essentia extractors
+    "real_recordings.py",  # issues 4-5: real recordings (Debian packages), no labels
 ]
 
 

@@ -10,11 +10,16 @@ PYTHON=${PYTHON:-python3}
 # System packages: FluidSynth + the MIT-licensed FluidR3 GM soundfont render the
 # ground-truth audio used by the tests and benchmarks.
 # Chromium + ChromeDriver run the report's browser tests headless.
+# asc-music (GPL-2+) and drascula-music (Drascula licence) are real produced
+# recordings for the no-label sanity checks (tests/test_report_real.py,
+# benchmarks/real_recordings.py); they are read from /usr/share, never copied.
 need_apt=()
 command -v fluidsynth >/dev/null 2>&1 || need_apt+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || need_apt+=(fluid-soundfont-gm)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+[ -f /usr/share/games/asc/music/frontiers.mp3 ] || need_apt+=(asc-music)
+[ -f /usr/share/scummvm/drascula/audio/track2.ogg ] || need_apt+=(drascula-music)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
