@@ -34,12 +34,13 @@ sha256 printed at the end goes into the registry.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+from songlens.models.registry import sha256_file
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 OUT = Path(__file__).resolve().parents[1] / "src" / "songlens" / "models" / "data"
@@ -74,12 +75,6 @@ PARAM_NAMES = {"kernel": "kernel", "bias": "bias", "gamma": "gamma", "beta": "be
 MODELS = {"MTT_musicnn": "musicnn_mtt", "MSD_musicnn": "musicnn_msd"}
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def convert(model: str, *, dtype: str, out_dir: Path = OUT) -> Path:
@@ -148,7 +143,7 @@ def convert(model: str, *, dtype: str, out_dir: Path = OUT) -> Path:
             "package": "musicnn",
             "version": musicnn_version(),
             "checkpoint": f"musicnn/{model}/.data-00000-of-00001",
-            "checkpoint_sha256": sha256(data_file),
+            "checkpoint_sha256": sha256_file(data_file),
             "licence": "ISC",
             "copyright": "Copyright (c) Music Technology Group, Universitat Pompeu Fabra "
                          "2019. Code developed by Jordi Pons.",
@@ -161,7 +156,7 @@ def convert(model: str, *, dtype: str, out_dir: Path = OUT) -> Path:
     np.savez_compressed(out, header=np.array(json.dumps(header, sort_keys=True)), **arrays)
     n_params = sum(v.size for v in arrays.values())
     print(f"{model}: {len(arrays)} arrays, {n_params} parameters, eps={header['bn_epsilon']}, "
-          f"{out.stat().st_size} bytes, sha256={sha256(out)} -> {out}")
+          f"{out.stat().st_size} bytes, sha256={sha256_file(out)} -> {out}")
     return out
 
 

@@ -139,6 +139,18 @@ def _t(q: Q) -> Shown:
     return sh(q, "time")
 
 
+def _vs_climax(s: _Src, r: AnalysisResult, when: Q, name: str) -> list[str | Shown]:
+    """", with the {name}" or ", 12 s after the {name}" for a time ``when`` (empty without
+    a climax)."""
+    if r.climax is None:
+        return []
+    dt = when - s.q("climax.time")
+    if abs(dt.value) < AT_CLIMAX_S:
+        return [f", with the {name}"]
+    side = "after" if dt.value > 0 else "before"
+    return [", ", sh(dt if dt.value > 0 else -dt, "duration"), f" {side} the {name}"]
+
+
 def _and(items: Sequence[Sequence[str | Shown]]) -> list[str | Shown]:
     """Join phrase fragments as "a, b and c"."""
     out: list[str | Shown] = []
@@ -283,14 +295,7 @@ def _emotion(r: AnalysisResult, s: _Src) -> Chapter:
             ia = max(idx, key=lambda i: curve[i][2])
             parts: list[str | Shown] = ["Arousal peaks at ", _t(s.q(f"emotion.curve[{ia}][0]")),
                                         " (", sh(s.q(f"emotion.curve[{ia}][2]"), "signed2"), ")"]
-            if r.climax is not None:
-                dt = s.q(f"emotion.curve[{ia}][0]") - s.q("climax.time")
-                if abs(dt.value) < AT_CLIMAX_S:
-                    parts += [", with the loudness climax"]
-                else:
-                    side = "after" if dt.value > 0 else "before"
-                    mag = dt if dt.value > 0 else -dt
-                    parts += [", ", sh(mag, "duration"), f" {side} the loudness climax"]
+            parts += _vs_climax(s, r, s.q(f"emotion.curve[{ia}][0]"), "loudness climax")
             claims.append(cl(*parts, ".", facet="emotion"))
             i0, i1 = idx[0], idx[-1]
             v0, v1 = s.q(f"emotion.curve[{i0}][1]"), s.q(f"emotion.curve[{i1}][1]")
@@ -542,14 +547,7 @@ def _tension(r: AnalysisResult, s: _Src) -> list[Claim]:
         "maximal) peaks at ",
         sh(s.q(f"harmony.tension[{k}][1]"), "num2"), " at ",
         _t(s.q(f"harmony.tension[{k}][0]"))]
-    if r.climax is not None:
-        dt = s.q(f"harmony.tension[{k}][0]") - s.q("climax.time")
-        if abs(dt.value) < AT_CLIMAX_S:
-            parts += [", with the loudness climax"]
-        else:
-            side = "after" if dt.value > 0 else "before"
-            parts += [", ", sh(dt if dt.value > 0 else -dt, "duration"),
-                      f" {side} the loudness climax"]
+    parts += _vs_climax(s, r, s.q(f"harmony.tension[{k}][0]"), "loudness climax")
     parts += ["; its average is ",
               sh(s.fn("mean({p}harmony.tension[:][1])", sum(vals) / len(vals)), "num2"), "."]
     return [cl(*parts, facet="harmony")]
@@ -635,13 +633,7 @@ def _melody(r: AnalysisResult, s: _Src, *, step_share_too: bool = True) -> list[
     k = next(i for i, n in enumerate(notes) if n.pitch == hi)
     parts: list[str | Shown] = ["Its highest note arrives at ",
                                 _t(s.q(f"melody.notes[{k}].start"))]
-    if r.climax is not None:
-        dt = s.q(f"melody.notes[{k}].start") - s.q("climax.time")
-        if abs(dt.value) < AT_CLIMAX_S:
-            parts += [", with the climax"]
-        else:
-            side = "after" if dt.value > 0 else "before"
-            parts += [", ", sh(dt if dt.value > 0 else -dt, "duration"), f" {side} the climax"]
+    parts += _vs_climax(s, r, s.q(f"melody.notes[{k}].start"), "climax")
     claims.append(cl(*parts, ".", facet="melody"))
     if not step_share_too:
         return claims
