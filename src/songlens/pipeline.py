@@ -427,12 +427,20 @@ def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
     if result.key is not None and result.key.segments:
         segs = [(s.start, s.end, s.label) for s in result.key.segments]
     bright, loud_mask = mel_centroid(bundle.log_mel, sr=config.signal.sample_rate)
+    rough = None
+    if bundle.y is not None:
+        from .dsp.roughness import sensory_roughness
+
+        sr = config.signal.sample_rate  # ~186 ms frames (5.4 Hz bins at 22050 Hz), 100 ms hop
+        rough = sensory_roughness(bundle.y, sr=sr, n_fft=1 << int(round(np.log2(sr * 0.186))),
+                                  hop_length=int(round(sr * 0.1)))
     emo = analyze_emotion(
         duration=bundle.duration, loudness_curve=loudness,
         integrated_lufs=result.loudness.integrated_lufs if result.loudness else None,
         centroid=bright, frame_times=bundle.frame_times, loud_mask=loud_mask,
         power_10ms=bundle.power_10ms, onset_env=onset_env, frame_rate=fr, bpm=bpm, mode=mode,
-        mode_confidence=mode_conf, notes=notes, lead=lead, tags=tags, key_segments=segs)
+        mode_confidence=mode_conf, notes=notes, lead=lead, tags=tags, key_segments=segs,
+        roughness=rough)
     bpm_is_rough = bpm is None
     result.emotion = emo
     if bpm_is_rough and fr > 0:

@@ -26,14 +26,20 @@ arousal); loud dynamics, fast tempo, staccato and bright/sharp timbre raise
 arousal; dissonance lowers valence (fear, anger, tension). Loudness and tempo
 are the strongest arousal cues in continuous ratings (Schubert 2004), so on
 the arousal axis dynamics takes register's rank. A cue whose direction is
-not consistent on an axis weighs 0 there: dynamics, articulation and timbre
-on valence (loud, staccato and sharp go with happiness *and* with anger/fear;
-soft, legato and dull with tenderness *and* with sadness), and mode and
-register on arousal (high register goes with happiness, low register with
-both sadness and threat: Eerola et al. 2013 found low register raised
-"scary"). Dissonance,
-not part of the 2013 design, is given the rank of dynamics on valence. No
-weight was fitted to SongLens' own test pieces.
+not consistent on an axis weighs 0 there: tempo, dynamics, articulation and
+timbre on valence (fast, loud, staccato and sharp go with happiness *and*
+with anger/fear; slow, soft, legato and dull with tenderness and peace *and*
+with sadness; manipulating tempo moves arousal but not mood, Husain, Thompson
+& Schellenberg 2002), and mode and register on arousal (high register goes
+with happiness, low register with both sadness and threat: Eerola et al.
+2013 found low register raised "scary"). Dissonance, not part of the 2013
+design, is given the rank of dynamics on valence; it is measured as the
+sensory roughness of the audio (Plomp & Levelt 1965; Sethares 1993), which
+hears every voice, and falls back to the share of clashing intervals among
+the transcribed notes. No weight was fitted to SongLens' own test pieces.
+Tempo's valence weight was set to 0 after the rendered tense pieces (fast,
+minor, rough) read positive; the evaluation therefore adds seeds that were
+not looked at before the change (see ``benchmarks/emotion_melody_eval.py``).
 
 When learned tags are given (e.g. MSD tags from a tagger, ``{"sad": 0.7,
 ...}``), their valence/arousal reading (``TAG_VA``) is blended in with a fixed
@@ -65,6 +71,13 @@ References
 .. [7] Krumhansl, C. L. and Kessler, E. J. (1982). Tracing the dynamic changes
    in perceived tonal organization in a spatial representation of musical
    keys. Psychological Review 89, 334-368.
+.. [8] Husain, G., Thompson, W. F. and Schellenberg, E. G. (2002). Effects of
+   musical tempo and mode on arousal, mood, and spatial abilities. Music
+   Perception 20(2), 151-171.
+.. [9] Plomp, R. and Levelt, W. J. M. (1965). Tonal consonance and critical
+   bandwidth. J. Acoust. Soc. Am. 38, 548-560.
+.. [10] Sethares, W. A. (1993). Local consonance and the relationship between
+   timbre and scale. J. Acoust. Soc. Am. 94(3), 1218-1228.
 """
 
 from __future__ import annotations
@@ -90,7 +103,7 @@ CUES = ("mode", "tempo", "register", "dynamics", "articulation", "timbre", "diss
 # rank r of 6 in Eerola, Friberg & Bresin (2013) -> weight (7 - r) / 21
 _RANK_WEIGHT = {r: (7 - r) / 21 for r in range(1, 7)}
 VALENCE_WEIGHTS = {
-    "mode": _RANK_WEIGHT[1], "tempo": _RANK_WEIGHT[2], "register": _RANK_WEIGHT[3],
+    "mode": _RANK_WEIGHT[1], "tempo": 0.0, "register": _RANK_WEIGHT[3],
     "dynamics": 0.0, "dissonance": -_RANK_WEIGHT[4], "articulation": 0.0, "timbre": 0.0,
 }
 """Signed valence weights (dissonance lowers valence)."""
@@ -109,6 +122,7 @@ CUE_ANCHORS = {
     "articulation": (3.0, 12.0),   # dB dip between events: legato .. staccato
     "timbre": (500.0, 2000.0),     # centroid of mel-band magnitudes (Hz), log: dark .. bright
     "dissonance": (0.05, 0.30),    # share of dissonant interval classes sounding together
+    "roughness": (0.02, 0.17),     # sensory roughness (songlens.dsp.roughness), median
 }
 """Measured values mapped to -1 and +1 (linear between, clipped)."""
 
@@ -322,7 +336,7 @@ def measure_cues(*, lufs: float | None, centroid_hz: float | None,
                  articulation_db: float | None, bpm: float | None, bpm_source: str = "",
                  mode: str | None = None, mode_confidence: float = 1.0,
                  mode_source: str = "", notes: np.ndarray | None = None,
-                 lead: np.ndarray | None = None) -> CueReading:
+                 lead: np.ndarray | None = None, roughness: float | None = None) -> CueReading:
     """Measured cues and their signed scores.
 
     Parameters
@@ -343,6 +357,11 @@ def measure_cues(*, lufs: float | None, centroid_hz: float | None,
         All transcribed notes (register and dissonance).
     lead : np.ndarray [shape=(m, 3 or 4)], optional
         The lead line (kept for callers; not a cue at present).
+    roughness : float, optional
+        Median sensory roughness of the audio (:func:`songlens.dsp.roughness.sensory_roughness`).
+        When given it is the dissonance cue (it hears every voice, including
+        dense low clusters a transcriber misses); otherwise the share of
+        dissonant intervals among the transcribed ``notes`` is.
 
     Returns
     -------
@@ -372,11 +391,16 @@ def measure_cues(*, lufs: float | None, centroid_hz: float | None,
         med = float(a[order, 2][np.searchsorted(cw, cw[-1] / 2)])
         c.values["register"] = med
         c.scores["register"] = _lin(med, *CUE_ANCHORS["register"])
-    if notes is not None and len(notes) >= 4:
+    if roughness is not None and math.isfinite(roughness):
+        c.values["dissonance"] = float(roughness)
+        c.scores["dissonance"] = _lin(roughness, *CUE_ANCHORS["roughness"])
+        c.sources["dissonance"] = "sensory roughness"
+    elif notes is not None and len(notes) >= 4:
         dis = _dissonance(np.asarray(notes, dtype=np.float64))
         if dis is not None:
             c.values["dissonance"] = dis
             c.scores["dissonance"] = _lin(dis, *CUE_ANCHORS["dissonance"])
+            c.sources["dissonance"] = "clashing intervals among transcribed notes"
     if lufs is not None and math.isfinite(lufs):
         c.values["dynamics"] = float(lufs)
         c.scores["dynamics"] = _lin(lufs, *CUE_ANCHORS["dynamics"])
@@ -468,6 +492,9 @@ def _describe(c: CueReading, cue: str) -> str:
         word = "dark" if s < -0.33 else "bright" if s > 0.33 else "balanced"
         return f"{word} timbre (centroid {float(v):.0f} Hz)"
     if cue == "dissonance":
+        if c.sources.get("dissonance") == "sensory roughness":
+            word = "smooth" if s < -0.33 else "rough, dissonant" if s > 0.33 else "slightly rough"
+            return f"{word} sound (roughness {float(v):.2f})"
         word = "consonant" if s < -0.33 else "dissonant" if s > 0.33 else "mildly dissonant"
         return f"{word} harmony ({100 * float(v):.0f}% clashing intervals)"
     return cue
@@ -537,7 +564,8 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
                     lead: np.ndarray | None = None,
                     tags: Mapping[str, float] | None = None,
                     key_segments: Sequence[tuple[float, float, str]] | None = None,
-                    loud_mask: np.ndarray | None = None) -> Emotion:
+                    loud_mask: np.ndarray | None = None,
+                    roughness: tuple[np.ndarray, np.ndarray] | None = None) -> Emotion:
     """Valence, arousal, moods and the curve over time, with reasons.
 
     Parameters
@@ -569,6 +597,10 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
         Local keys for the curve.
     loud_mask : np.ndarray [shape=(n_frames,), dtype=bool], optional
         Frames loud enough to judge brightness (e.g. within 40 dB of the peak).
+    roughness : (times, values), optional
+        Sensory roughness per frame (NaN where quiet), from
+        :func:`songlens.dsp.roughness.sensory_roughness`; its median over the
+        track (over each window for the curve) is the dissonance cue.
 
     Returns
     -------
@@ -607,10 +639,23 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
         a = audible[i0:i1][ok_frames[i0:i1]]
         return float(np.median(a)) if a.size else None
 
+    r_t = r_v = None
+    if roughness is not None and len(roughness[0]):
+        r_t = np.asarray(roughness[0], dtype=np.float64)
+        r_v = np.asarray(roughness[1], dtype=np.float64)
+
+    def med_roughness(t0: float, t1: float) -> float | None:
+        if r_t is None or r_v is None:
+            return None
+        i0, i1 = np.searchsorted(r_t, [t0, t1])
+        seg = r_v[i0:i1]
+        seg = seg[np.isfinite(seg)]
+        return float(np.median(seg)) if seg.size else None
+
     cues = measure_cues(lufs=integrated_lufs, centroid_hz=med_centroid(0, duration),
                         articulation_db=art_db, bpm=bpm, bpm_source=bpm_source, mode=mode,
                         mode_confidence=mode_confidence, mode_source=mode_source,
-                        notes=notes_a, lead=lead_a)
+                        notes=notes_a, lead=lead_a, roughness=med_roughness(0, duration))
     v, a, contrib = valence_arousal(cues, tags=tags)
     moods = score_moods(v, a, cues, contrib, tags=tags)
     reasons = [f"valence {v:+.2f}: " + ", ".join(_reasons(cues, contrib["valence"])),
@@ -642,7 +687,8 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
             curve.append((float(t), float("nan"), float("nan")))
             continue
         cw = measure_cues(lufs=lufs_w, centroid_hz=med_centroid(t0, t1), articulation_db=art_db,
-                          bpm=bpm, mode=seg_mode, mode_confidence=seg_conf, notes=nw, lead=lw)
+                          bpm=bpm, mode=seg_mode, mode_confidence=seg_conf, notes=nw, lead=lw,
+                          roughness=med_roughness(t0, t1))
         # cues a window cannot measure fall back to the track's values
         for k in CUES:
             if k not in cw.scores and k in cues.scores:
