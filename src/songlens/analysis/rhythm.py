@@ -87,9 +87,14 @@ Method
    (long events start on strong beats). For each bar length (2, 3, 4
    beats) a Viterbi over bar positions with rare phase jumps places the
    downbeats; 3 against 2/4 is decided by BIC, 4 against 2 by the accent
-   shape of the bar (see :func:`estimate_meter`). The subdivision (ternary
-   when the band fluxes peak at 1/3 and 2/3 of the beat rather than at 1/2)
-   turns 2 beats per bar into ``"6/8"``.
+   shape of the bar (see :func:`estimate_meter`). The subdivision turns 2
+   beats per bar into ``"6/8"``; it is ternary only when two independent
+   measures agree: the band fluxes folded on the beats peak at 1/3 and 2/3
+   of the beat rather than at 1/2 (:func:`subdivision_contrast`, phase-locked)
+   and the tempogram is stronger at 3x than at 2x the tactus (phase-free,
+   :func:`choose_tactus`). Binary division, the more common, is the default:
+   one measure alone (e.g. a chorale whose passing notes fall late in the
+   beat) does not make a compound meter.
 7. **Confidence.** The pulse clarity: the median, over sounding windows, of
    the autocorrelation of the mean-removed onset envelope at the lag of the
    local tempo (normalised to 1 at lag 0). About 0 for noise, 0.3-0.6 for
@@ -813,7 +818,7 @@ def analyze_rhythm(log_mel: np.ndarray, *, frame_rate: float, fmin: float = 20.0
         beats = beats[(beats >= first - tol) & (beats <= last + tol)]
     if beats.size < 4:
         return None
-    ternary = subdivision_contrast(flux, beats) > TERNARY_CONTRAST
+    ternary = ternary_hint and subdivision_contrast(flux, beats) > TERNARY_CONTRAST
     beats = bass_phase(beats, low=flux[:, 0], frame_rate=frame_rate, ternary=ternary)
     feats = beat_features(beats, flux=flux, log_mel=log_mel, env=env, frame_rate=frame_rate)
     meter = estimate_meter(feats, ternary=ternary)
