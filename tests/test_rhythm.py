@@ -162,6 +162,9 @@ def _peaks_profile(g: np.ndarray, peaks: dict[float, float]) -> np.ndarray:
     # 3/4 at 129 whose bar (43) is the strongest, with a half-bar level (86)
     # from its running eighths: the bar divides in two as well, not a 6/8 beat
     ({43.0: 1.0, 86.0: 0.35, 129.0: 0.63, 258.0: 0.22}, 129.0, False),
+    # 137 grouped in twos (68, the strongest) with a weak level at a third
+    # (46): not a compound beat
+    ({46.0: 0.45, 68.0: 1.0, 137.0: 0.74, 277.0: 0.44}, 137.0, False),
 ])
 def test_choose_tactus_compound_beat(peaks, want_bpm, want_ternary):
     g = bpm_grid()
