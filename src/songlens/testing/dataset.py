@@ -92,8 +92,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-GENERATOR_VERSION = "1"
-"""Bumped whenever the composition or rendering changes; part of the cache key."""
+GENERATOR_VERSION = "2"
+"""Bumped whenever the composition or rendering changes; part of the cache key.
+Version 2 puts the second chord stab on a beat (version 1 accented the half bar
+of 3/4 pieces, a 6/8 pattern)."""
 
 DEFAULT_SEED = 2026
 RESOLUTION = 960
@@ -1012,7 +1014,11 @@ def _compose_notes(spec: PieceSpec, meter: Meter, sections: list[_Section],
                 for p in pad_v:
                     notes.append(_Note("pad", t0, t0 + n - 10, p, vel - 18))
             if "extra" in active:
-                stabs = [t0] + ([t0 + n // 2] if n >= 2 * meter.beat_ticks else [])
+                # the second stab falls on the beat at or before mid-chord: in
+                # 3/4 a stab half-way through the bar (version 1) accented the
+                # half bar, a 6/8 pattern that contradicts the 3/4 label
+                mid = (n // 2) // meter.beat_ticks * meter.beat_ticks
+                stabs = [t0] + ([t0 + mid] if n >= 2 * meter.beat_ticks else [])
                 for t in stabs:
                     for p in _voice(c.pcs, 62, 79)[-2:]:
                         notes.append(_Note("extra", t, t + int(e * 1.5), p, vel - 6))
