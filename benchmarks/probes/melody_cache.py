@@ -38,7 +38,6 @@ def main() -> None:
         if quadrant == "arc":
             sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
             from conftest import PIECES
-
             from songlens.testing.render import compose_arc_piece
 
             name = list(PIECES)[seed]
@@ -50,7 +49,8 @@ def main() -> None:
         stream = StreamingTranscriber(sr=MODEL_SR, workers=1)
         chunks: list[np.ndarray] = []
 
-        def push(c: np.ndarray) -> None:
+        def push(c: np.ndarray, chunks: list[np.ndarray] = chunks,
+                 stream: StreamingTranscriber = stream) -> None:
             chunks.append(np.asarray(c, dtype=np.float32).copy())
             stream.push(c)
 

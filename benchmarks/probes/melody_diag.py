@@ -94,11 +94,13 @@ def main() -> None:
               f"ref {len(ref):3d} lead {len(lead):3d} | F50 {f50[2]:.2f} (P {f50[0]:.2f} "
               f"R {f50[1]:.2f}) F100 {f100[2]:.2f} F200 {f200[2]:.2f} PC50 {fpc[2]:.2f} "
               f"PC200 {fpc2[2]:.2f} | in notes {np.round(rec_all, 2)} in cand "
-              f"{np.round(rec_cand, 2)} | frag {np.mean(frag):.2f} split {np.mean(np.array(frag) > 1):.2f} "
+              f"{np.round(rec_cand, 2)} | frag {np.mean(frag):.2f} "
+              f"split {np.mean(np.array(frag) > 1):.2f} "
               f"| mid {cls}", flush=True)
     e = np.array(errs)
-    print(f"mean F50 {np.mean([r[5][2] for r in rows]):.3f} F100 {np.mean([r[6][2] for r in rows]):.3f}"
-          f" F200 {np.mean([r[7][2] for r in rows]):.3f} PC50 {np.mean([r[8][2] for r in rows]):.3f}")
+    mean = {k: np.mean([r[i][2] for r in rows]) for k, i in
+            (("F50", 5), ("F100", 6), ("F200", 7), ("PC50", 8))}
+    print(" ".join(f"mean {k} {v:.3f}" for k, v in mean.items()))
     ok = e[np.isfinite(e)]
     print(f"onset error of nearest same-pitch candidate: n {ok.size}/{e.size} missing "
           f"{np.mean(~np.isfinite(e)):.2f}; percentiles 10/25/50/75/90 (ms) "

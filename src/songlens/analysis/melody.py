@@ -22,11 +22,15 @@ Lead line
 A dynamic programme chooses the monophonic path through the notes that
 maximises sounding time weighted by salience, minus voice-leading costs:
 
-* salience ``w = s * 2 ** (clip(pitch - 60, -18, 18) / 12 * PITCH_PREFERENCE)`` where
+* salience ``w = s * 2 ** (clip(pitch - c, -18, 18) / 12 * PITCH_PREFERENCE)`` where
   ``s`` is the note's salience from :func:`note_salience` (activation and
-  attack strength): louder, sharper-attacked and higher notes are preferred
-  (the melody is usually the most prominent and highest voice: "high-voice
-  superiority", Trainor et al. 2014);
+  attack strength) and ``c`` the piece's register (the salience x duration
+  weighted median pitch of the candidates): louder, sharper-attacked and
+  higher notes are preferred (the melody is usually the most prominent and
+  highest voice: "high-voice superiority", Trainor et al. 2014). The
+  preference is relative to the piece's register so that a low melody (a
+  cello or horn line) is not outweighed by the fixed note and leap costs
+  below, which are in the same units;
 * a note contributes ``w * min(duration, MAX_WEIGHTED_S)``; overlap with the
   previous chosen note is not counted twice; a note may be overlapped by the
   next for at most ``MAX_OVERLAP`` of its length (legato, reverberant tails)
@@ -141,7 +145,7 @@ PARTIAL_COVERAGE = 0.8
 """Share of an onset-only candidate's span that a lower note must sound through for
 its note activation to mark the candidate as its partial."""
 PITCH_SPAN = 18.0
-"""The pitch preference saturates this many semitones from middle C (F#3 .. F#5):
+"""The pitch preference saturates this many semitones from the register centre:
 transcription ghosts (harmonics, attack noise) two octaves up must not outweigh
 the melody."""
 MAX_OVERLAP = 0.5
@@ -268,7 +272,7 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
             amp = float(note[s:e, f].mean())
             s0 = int(edge(np.array([s]), np.array([f + 21]))[0])
             rows.append((s0, int(s), e, f + 21, 0.5 * (amp + float(onset[s, f])), False))
-    keep = _not_partials(rows, note=note, onset=onset, window=max(2, back // 2))
+    keep = _not_partials(rows, note=note, onset=onset, window=max(2, back))
     out = np.array([(times[r[0]], times[r[2]], r[3], r[4]) for r, k in zip(rows, keep,
                                                                          strict=True) if k],
                    dtype=np.float64).reshape(-1, 4)
@@ -392,9 +396,16 @@ def _leap_cost(d: np.ndarray) -> np.ndarray:
     return LEAP_COST * (np.maximum(0.0, d - 2.0) + np.maximum(0.0, d - 12.0)) / 12.0
 
 
+def _register_center(pitch: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted median pitch (the register in which most sounding weight lies)."""
+    o = np.argsort(pitch, kind="stable")
+    cw = np.cumsum(weight[o])
+    return float(pitch[o][min(int(np.searchsorted(cw, 0.5 * cw[-1])), o.size - 1)])
+
+
 def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
               pitch_preference: float | None = None, max_weighted_s: float | None = None,
-              ) -> np.ndarray:
+              pitch_center: float | None = None) -> np.ndarray:
     """The lead melody: a monophonic path through polyphonic notes.
 
     Parameters
@@ -410,6 +421,11 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         Octaves that double salience (default ``PITCH_PREFERENCE``).
     max_weighted_s : float > 0, optional
         Sounding time counted per note (default ``MAX_WEIGHTED_S``).
+    pitch_center : float, optional
+        MIDI pitch at which the pitch preference is neutral (factor 1). Default:
+        the median pitch of the candidates weighted by salience x counted
+        duration, i.e. the piece's own register (60 = middle C reproduces the
+        fixed centre used before).
 
     Returns
     -------
@@ -428,7 +444,9 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
     dur = end - start
     pp = PITCH_PREFERENCE if pitch_preference is None else pitch_preference
     cap = MAX_WEIGHTED_S if max_weighted_s is None else max_weighted_s
-    w = np.maximum(amp, 1e-3) * 2.0 ** (np.clip(pitch - 60.0, -PITCH_SPAN, PITCH_SPAN)
+    c = _register_center(pitch, np.maximum(amp, 1e-3) * np.minimum(dur, cap)) \
+        if pitch_center is None else float(pitch_center)
+    w = np.maximum(amp, 1e-3) * 2.0 ** (np.clip(pitch - c, -PITCH_SPAN, PITCH_SPAN)
                                         / 12.0 * pp)
     gain = w * np.minimum(dur, cap)
     best = np.empty(n)
