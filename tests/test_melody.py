@@ -215,3 +215,28 @@ def test_lead_line_of_a_sad_pilot_piece():
         ref[:, :2], hz(ref[:, 2]), est[:, :2], hz(est[:, 2]), onset_tolerance=0.05,
         pitch_tolerance=50.0, offset_ratio=None)
     assert f >= 0.5, (p, r, f)
+
+
+def test_lead_line_cuts_an_onset_only_candidate_at_the_next_note():
+    # an onset-only candidate lasts until the next attack at its pitch (here 1 s): an
+    # upper bound, so the melody notes that follow 0.3 s later may cut it
+    notes = np.array([(0.0, 1.0, 72, 0.5), (0.3, 0.65, 74, 0.8), (0.65, 1.0, 76, 0.8)])
+    assert M.lead_line(notes)[:, 2].tolist() == [74, 76]  # 0.7 s overlap > MAX_OVERLAP
+    lead = M.lead_line(notes, open_end=np.array([True, False, False]))
+    assert lead[:, 2].tolist() == [72, 74, 76]
+    np.testing.assert_allclose(lead[:, 1], [0.3, 0.65, 1.0])
+    with pytest.raises(ParameterError):
+        M.lead_line(notes, open_end=np.array([True]))
+
+
+def test_lead_line_pitch_preference_is_relative_to_the_register():
+    # the same melody/accompaniment texture transposed two octaves down gives the
+    # same lead (the preference centre follows the piece's register)
+    mel = _seq([72, 74, 76, 77, 79, 77, 76, 74, 72, 71, 72], ioi=0.5, dur=0.45)
+    chords = np.array([(i * 0.5, i * 0.5 + 0.45, p, 0.6) for i in range(11)
+                       for p in (60, 64, 67)])
+    both = np.vstack([mel, chords])
+    low = both.copy()
+    low[:, 2] -= 24
+    assert M.lead_line(both)[:, 2].tolist() == mel[:, 2].tolist()
+    assert M.lead_line(low)[:, 2].tolist() == (mel[:, 2] - 24).tolist()

@@ -34,7 +34,9 @@ maximises sounding time weighted by salience, minus voice-leading costs:
 * a note contributes ``w * min(duration, MAX_WEIGHTED_S)``; overlap with the
   previous chosen note is not counted twice; a note may be overlapped by the
   next for at most ``MAX_OVERLAP`` of its length (legato, reverberant tails)
-  and is then cut at the next onset;
+  and is then cut at the next onset; an onset-only candidate, whose end is
+  only an upper bound (the next attack at its pitch), may be overlapped by any
+  amount;
 * candidates come from the note events and from onset peaks that started no
   note (:func:`note_salience`); candidates at the 2nd to 5th partial of a
   co-starting note whose attack, or sustained note activation, is stronger are
@@ -192,7 +194,8 @@ def validate_notes(notes: np.ndarray) -> np.ndarray:
 
 def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
                   times: np.ndarray, onset_threshold: float = 0.5,
-                  max_onset_note_s: float = 1.0, refine_onsets: bool = True) -> np.ndarray:
+                  max_onset_note_s: float = 1.0, refine_onsets: bool = True,
+                  return_onset_only: bool = False) -> Any:
     """Candidate lead notes with a salience, from note events and activations.
 
     Basic Pitch's note head often stays low for a decaying note (piano,
@@ -227,15 +230,21 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
     refine_onsets : bool
         Start every note at the leading edge of its attack (:func:`attack_starts`,
         at most ``MAX_ATTACK_S`` back) instead of at the onset peak.
+    return_onset_only : bool
+        Also return which candidates are onset-only (their end is only an upper
+        bound; pass it to :func:`lead_line` as ``open_end``).
 
     Returns
     -------
     notes : np.ndarray [shape=(m, 4)]
-        ``(start_s, end_s, midi_pitch, salience)``.
+        ``(start_s, end_s, midi_pitch, salience)``, by start.
+    onset_only : np.ndarray [shape=(m,), dtype=bool]
+        Only with ``return_onset_only``.
     """
     n_frames = note.shape[0]
     if n_frames == 0:
-        return np.zeros((0, 4))
+        return (np.zeros((0, 4)), np.zeros(0, dtype=bool)) if return_onset_only \
+            else np.zeros((0, 4))
     ev = np.asarray(events, dtype=np.float64).reshape(-1, 4)
     hop_s = max(float(times[1] - times[0]), 1e-3) if n_frames > 1 else 1.0
     back = int(round(MAX_ATTACK_S / hop_s))
@@ -273,10 +282,14 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
             s0 = int(edge(np.array([s]), np.array([f + 21]))[0])
             rows.append((s0, int(s), e, f + 21, 0.5 * (amp + float(onset[s, f])), False))
     keep = _not_partials(rows, note=note, onset=onset, window=max(2, back))
-    out = np.array([(times[r[0]], times[r[2]], r[3], r[4]) for r, k in zip(rows, keep,
-                                                                         strict=True) if k],
+    kept = [r for r, k in zip(rows, keep, strict=True) if k]
+    out = np.array([(times[r[0]], times[r[2]], r[3], r[4]) for r in kept],
                    dtype=np.float64).reshape(-1, 4)
-    return out[np.lexsort((out[:, 2], out[:, 0]))]
+    only = np.array([not r[5] for r in kept], dtype=bool)
+    order = np.lexsort((out[:, 2], out[:, 0]))
+    if return_onset_only:
+        return out[order], only[order]
+    return out[order]
 
 
 def _not_partials(rows: list[tuple[int, int, int, int, float, bool]], *, note: np.ndarray,
@@ -405,7 +418,8 @@ def _register_center(pitch: np.ndarray, weight: np.ndarray) -> float:
 
 def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
               pitch_preference: float | None = None, max_weighted_s: float | None = None,
-              pitch_center: float | None = None) -> np.ndarray:
+              pitch_center: float | None = None, open_end: np.ndarray | None = None,
+              ) -> np.ndarray:
     """The lead melody: a monophonic path through polyphonic notes.
 
     Parameters
@@ -426,6 +440,11 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         the median pitch of the candidates weighted by salience x counted
         duration, i.e. the piece's own register (60 = middle C reproduces the
         fixed centre used before).
+    open_end : np.ndarray [shape=(n,), dtype=bool], optional
+        Notes whose end is only an upper bound (onset-only candidates of
+        :func:`note_salience`, which last until the next attack at their pitch):
+        the next lead note may overlap them by any amount (they are cut at its
+        onset), not only by ``MAX_OVERLAP`` of their length.
 
     Returns
     -------
@@ -434,12 +453,17 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         next onset.
     """
     a = validate_notes(notes)
-    a = a[a[:, 2] >= min_pitch]
-    a = a[(a[:, 1] - a[:, 0]) > 0]
+    free = np.zeros(a.shape[0], dtype=bool) if open_end is None \
+        else np.asarray(open_end, dtype=bool).ravel()
+    if free.shape[0] != a.shape[0]:
+        raise ParameterError(f"open_end has {free.shape[0]} flags for {a.shape[0]} notes")
+    ok = (a[:, 2] >= min_pitch) & ((a[:, 1] - a[:, 0]) > 0)
+    a, free = a[ok], free[ok]
     n = a.shape[0]
     if n == 0:
         return np.zeros((0, 4))
-    a = a[np.lexsort((-a[:, 2], a[:, 0]))]
+    order = np.lexsort((-a[:, 2], a[:, 0]))
+    a, free = a[order], free[order]
     start, end, pitch, amp = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
     dur = end - start
     pp = PITCH_PREFERENCE if pitch_preference is None else pitch_preference
@@ -471,7 +495,7 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         if lo < j:
             i = np.arange(lo, j)
             overlap = end[i] - start[j]
-            ok = (start[i] < start[j] - 1e-6) & (overlap <= MAX_OVERLAP * dur[i])
+            ok = (start[i] < start[j] - 1e-6) & ((overlap <= MAX_OVERLAP * dur[i]) | free[i])
             if np.any(ok):
                 i = i[ok]
                 val = best[i] + gain[j] - w[i] * np.minimum(np.maximum(overlap[ok], 0.0), cap) \
@@ -769,8 +793,9 @@ def melody_from_activations(act: dict[str, np.ndarray]) -> tuple[Melody, np.ndar
                                  times[np.minimum(ev[:, 1].astype(int), last)], ev[:, 2],
                                  ev[:, 3]])
         notes = notes[np.lexsort((notes[:, 2], notes[:, 0]))]
-    cand = note_salience(ev, note=act["note"], onset=act["onset"], times=times)
-    lead = lead_line(cand, min_pitch=40.0)
+    cand, onset_only = note_salience(ev, note=act["note"], onset=act["onset"], times=times,
+                                     return_onset_only=True)
+    lead = lead_line(cand, min_pitch=40.0, open_end=onset_only)
     melody = Melody(notes=[Note(start=float(s), end=float(e), pitch=float(p))
                            for s, e, p, _ in lead], figures=melody_figures(lead))
     return melody, notes, lead
