@@ -57,8 +57,9 @@ def main() -> None:
         notes = np.column_stack([times[ev[:, 0].astype(int)],
                                  times[np.minimum(ev[:, 1].astype(int), times.size - 1)],
                                  ev[:, 2]])
-        cand = note_salience(ev, note=z["note"], onset=z["onset"], times=times)
-        lead = lead_line(cand, min_pitch=40.0)
+        cand, onset_only = note_salience(ev, note=z["note"], onset=z["onset"], times=times,
+                                         return_onset_only=True)
+        lead = lead_line(cand, min_pitch=40.0, open_end=onset_only)  # as melody_from_activations
         f50 = prf(ref, lead, tol=0.05)
         f100 = prf(ref, lead, tol=0.1)
         f200 = prf(ref, lead, tol=0.2)
