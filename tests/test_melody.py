@@ -143,3 +143,100 @@ def test_lead_line_of_a_rendered_piano_intro(rendered):
         ref[:, :2], hz(ref[:, 2]), est[:, :2], hz(est[:, 2]), onset_tolerance=0.05,
         offset_ratio=None)
     assert f >= 0.6, (p, r, f)
+
+
+def test_attack_starts_moves_slow_attacks_to_the_half_maximum_edge():
+    n = 120
+    onset = np.full((n, 88), 0.05, np.float32)
+    # a slow attack: the onset activation climbs over 8 frames and peaks late
+    onset[40:49, 30] = [0.1, 0.2, 0.3, 0.42, 0.5, 0.6, 0.7, 0.78, 0.8]
+    onset[49:53, 30] = [0.7, 0.5, 0.3, 0.1]
+    # a sharp attack: one frame wide
+    onset[80, 40] = 0.9
+    starts = M.attack_starts(np.array([48, 80, 48]), np.array([51, 61, 52]), onset=onset)
+    # 0.5 * 0.8 = 0.4: frame 43 (0.42) is the first frame of the run above it
+    assert starts.tolist() == [43, 80, 48]
+    # bounded by max_back
+    assert M.attack_starts(np.array([48]), np.array([51]), onset=onset, max_back=2)[0] == 46
+    # a start whose onset is below the threshold (a rise of the note head) stays
+    onset[60, 30] = 0.3
+    assert M.attack_starts(np.array([60]), np.array([51]), onset=onset)[0] == 60
+    with pytest.raises(ParameterError):
+        M.attack_starts(np.array([48]), np.array([51]), onset=onset, fraction=1.0)
+
+
+def _partial_scene(lower_frames):
+    """A note event at MIDI 53 and an onset-only attack at its octave (65)."""
+    n = 200
+    note = np.full((n, 88), 0.1, np.float32)
+    onset = np.full((n, 88), 0.05, np.float32)
+    note[50:50 + lower_frames, 53 - 21] = 0.75
+    onset[50, 53 - 21] = 0.7          # the lower note's attack, weaker than the octave's
+    onset[51, 65 - 21] = 0.75         # the octave's onset peak, one frame later
+    note[51:140, 65 - 21] = 0.15
+    times = np.arange(n) * 256 / 22050
+    ev = np.array([[50, 50 + lower_frames, 53, 0.75]])
+    return M.note_salience(ev, note=note, onset=onset, times=times)
+
+
+def test_note_salience_drops_the_octave_partial_of_a_sustained_note():
+    # the lower note sounds through the candidate (until the next onset, 1 s at most):
+    # its 2nd partial, not a note
+    cand = _partial_scene(lower_frames=120)
+    assert cand[:, 2].tolist() == [53]
+    # a short lower note (an arpeggio tone under a melody note at its octave) covers
+    # less than PARTIAL_COVERAGE of the candidate: both stay
+    cand = _partial_scene(lower_frames=20)
+    assert sorted(cand[:, 2].tolist()) == [53, 65]
+
+
+@pytest.mark.slow
+@requires_fluidsynth
+def test_lead_line_of_a_sad_pilot_piece():
+    """A low, soft, legato French-horn melody over string pads (pilot seed 1 of the
+    sad quadrant): before onset refinement and partial pruning the lead was the
+    horn's octave partials, 50-100 ms late (F = 0.00); now F >= 0.5 (measured 0.69)."""
+    pytest.importorskip("onnxruntime")
+    import mir_eval
+    import soxr
+
+    from songlens.testing.expressive import compose_quadrant_piece
+
+    y, truth = compose_quadrant_piece(1, "sad")
+    y22 = soxr.resample(y.mean(axis=0), 44100, 22050, quality="HQ").astype(np.float32)
+    melody, _, _ = M.transcribe_melody(y22, sr=22050)
+    ref = np.array(truth.melody, dtype=float)
+    est = np.array([(n.start, n.end, n.pitch) for n in melody.notes])
+
+    def hz(p):
+        return 440.0 * 2 ** ((np.asarray(p) - 69) / 12)
+
+    p, r, f, _ = mir_eval.transcription.precision_recall_f1_overlap(
+        ref[:, :2], hz(ref[:, 2]), est[:, :2], hz(est[:, 2]), onset_tolerance=0.05,
+        pitch_tolerance=50.0, offset_ratio=None)
+    assert f >= 0.5, (p, r, f)
+
+
+def test_lead_line_cuts_an_onset_only_candidate_at_the_next_note():
+    # an onset-only candidate lasts until the next attack at its pitch (here 1 s): an
+    # upper bound, so the melody notes that follow 0.3 s later may cut it
+    notes = np.array([(0.0, 1.0, 72, 0.5), (0.3, 0.65, 74, 0.8), (0.65, 1.0, 76, 0.8)])
+    assert M.lead_line(notes)[:, 2].tolist() == [74, 76]  # 0.7 s overlap > MAX_OVERLAP
+    lead = M.lead_line(notes, open_end=np.array([True, False, False]))
+    assert lead[:, 2].tolist() == [72, 74, 76]
+    np.testing.assert_allclose(lead[:, 1], [0.3, 0.65, 1.0])
+    with pytest.raises(ParameterError):
+        M.lead_line(notes, open_end=np.array([True]))
+
+
+def test_lead_line_pitch_preference_is_relative_to_the_register():
+    # the same melody/accompaniment texture transposed two octaves down gives the
+    # same lead (the preference centre follows the piece's register)
+    mel = _seq([72, 74, 76, 77, 79, 77, 76, 74, 72, 71, 72], ioi=0.5, dur=0.45)
+    chords = np.array([(i * 0.5, i * 0.5 + 0.45, p, 0.6) for i in range(11)
+                       for p in (60, 64, 67)])
+    both = np.vstack([mel, chords])
+    low = both.copy()
+    low[:, 2] -= 24
+    assert M.lead_line(both)[:, 2].tolist() == mel[:, 2].tolist()
+    assert M.lead_line(low)[:, 2].tolist() == (mel[:, 2] - 24).tolist()

@@ -22,15 +22,31 @@ Lead line
 A dynamic programme chooses the monophonic path through the notes that
 maximises sounding time weighted by salience, minus voice-leading costs:
 
-* salience ``w = s * 2 ** (clip(pitch - 60, -18, 18) / 12 * PITCH_PREFERENCE)`` where
+* salience ``w = s * 2 ** (clip(pitch - c, -18, 18) / 12 * PITCH_PREFERENCE)`` where
   ``s`` is the note's salience from :func:`note_salience` (activation and
-  attack strength): louder, sharper-attacked and higher notes are preferred
-  (the melody is usually the most prominent and highest voice: "high-voice
-  superiority", Trainor et al. 2014);
+  attack strength) and ``c`` the piece's register (the salience x duration
+  weighted median pitch of the candidates): louder, sharper-attacked and
+  higher notes are preferred (the melody is usually the most prominent and
+  highest voice: "high-voice superiority", Trainor et al. 2014). The
+  preference is relative to the piece's register so that a low melody (a
+  cello or horn line) is not outweighed by the fixed note and leap costs
+  below, which are in the same units;
 * a note contributes ``w * min(duration, MAX_WEIGHTED_S)``; overlap with the
   previous chosen note is not counted twice; a note may be overlapped by the
   next for at most ``MAX_OVERLAP`` of its length (legato, reverberant tails)
-  and is then cut at the next onset;
+  and is then cut at the next onset; an onset-only candidate, whose end is
+  only an upper bound (the next attack at its pitch), may be overlapped by any
+  amount;
+* candidates come from the note events and from onset peaks that started no
+  note (:func:`note_salience`); candidates at the 2nd to 5th partial of a
+  co-starting note whose attack, or sustained note activation, is stronger are
+  dropped: the network's note head answers to fundamentals, and a partial cannot
+  outlast its fundamental (harmonic-partial pruning as in multi-pitch
+  estimation, Klapuri 2006);
+* a note starts at the leading edge of its onset activation, where it last
+  rises through half of its peak (constant-fraction timing, Gedcke & McDonald
+  1968), not at the peak: the slow attacks of bowed strings, horns and reeds
+  spread the onset activation over up to ~100 ms and its peak lags the note;
 * a transition costs ``NOTE_COST`` plus ``LEAP_COST * max(0, |interval| - 2) / 12``
   (doubled beyond an octave): small intervals are preferred (pitch
   proximity, the strongest principle of melodic organisation; Huron 2006
@@ -41,6 +57,11 @@ The constants were chosen with small grids on the three ``compose_arc_piece``
 fixtures of the test suite and on pilot renders of
 :mod:`songlens.testing.expressive` (seeds 1-2); figures are reported on
 held-out renders (seeds 3-10, ``benchmarks/emotion_melody_eval.py``).
+``ONSET_FRACTION`` = 0.5 is the half maximum (not tuned); ``PARTIAL_COVERAGE``
+= 0.8 was picked from {0.5, 0.6, 0.7, 0.8, 0.9} on those pilot pieces (it
+matters on the arc fixtures only, where arpeggios double the melody); the
+2nd-5th partial set and ``MAX_ATTACK_S`` = 0.2 s (the longest attack of
+sustained orchestral instruments) are set from principle.
 
 Simplicity and memorability
 ---------------------------
@@ -85,6 +106,11 @@ References
 .. [9] Trainor, L. J., Marie, C., Bruce, I. C. and Bidelman, G. M. (2014).
    Explaining the high voice superiority effect in polyphonic music. Hearing
    Research 308, 60-70.
+.. [10] Klapuri, A. (2006). Multiple fundamental frequency estimation by
+   summing harmonic amplitudes. Proc. ISMIR, 216-221.
+.. [11] Gedcke, D. A. and McDonald, W. J. (1968). Design of the constant
+   fraction of pulse height trigger for optimum time resolution. Nuclear
+   Instruments and Methods 58(2), 253-260.
 """
 
 from __future__ import annotations
@@ -100,7 +126,8 @@ from ..errors import ParameterError
 from ..result.model import Melody, Note
 
 __all__ = [
-    "PITCH_PREFERENCE", "LEAP_COST", "validate_notes", "note_salience", "lead_line",
+    "PITCH_PREFERENCE", "LEAP_COST", "validate_notes", "attack_starts", "note_salience",
+    "lead_line",
     "split_phrases",
     "melody_figures", "analyze_melody", "transcribe_melody", "melody_from_activations",
     "NOTE_NAMES",
@@ -110,13 +137,17 @@ PITCH_PREFERENCE = 1.5
 """Octaves of pitch that double a note's salience in the lead-line search."""
 LEAP_COST = 0.3
 """Cost of an octave leap, in units of salience x seconds."""
-HARMONIC_GHOSTS = (12, 19, 24)
-"""Intervals (semitones) above an attack at which an onset-only candidate is taken
-for a harmonic (2nd to 4th partials) and dropped."""
+HARMONIC_GHOSTS = (12, 19, 24, 28)
+"""Intervals (semitones) above a note at which a co-starting candidate may be
+its harmonic (2nd to 5th partials) and is dropped (see :func:`note_salience`)."""
 GHOST_RATIO = 1.25
-"""...when that note's own attack is at least this much stronger."""
+"""...when that note's attack, or (onset-only candidates) its note activation, is at
+least this much stronger."""
+PARTIAL_COVERAGE = 0.8
+"""Share of an onset-only candidate's span that a lower note must sound through for
+its note activation to mark the candidate as its partial."""
 PITCH_SPAN = 18.0
-"""The pitch preference saturates this many semitones from middle C (F#3 .. F#5):
+"""The pitch preference saturates this many semitones from the register centre:
 transcription ghosts (harmonics, attack noise) two octaves up must not outweigh
 the melody."""
 MAX_OVERLAP = 0.5
@@ -129,6 +160,11 @@ RESTART_REST = 1.0
 """A rest at least this long (s) restarts the lead line without voice-leading cost."""
 MIN_NOTES = 8
 """Fewest lead notes for melody figures."""
+ONSET_FRACTION = 0.5
+"""A note starts where its onset activation first reaches this fraction of the
+peak that started it (the leading edge; constant-fraction timing)."""
+MAX_ATTACK_S = 0.2
+"""Furthest (s) a note start is moved back to the leading edge of its attack."""
 NOTE_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 
 
@@ -158,7 +194,8 @@ def validate_notes(notes: np.ndarray) -> np.ndarray:
 
 def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
                   times: np.ndarray, onset_threshold: float = 0.5,
-                  max_onset_note_s: float = 1.0) -> np.ndarray:
+                  max_onset_note_s: float = 1.0, refine_onsets: bool = True,
+                  return_onset_only: bool = False) -> Any:
     """Candidate lead notes with a salience, from note events and activations.
 
     Basic Pitch's note head often stays low for a decaying note (piano,
@@ -167,9 +204,11 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
     the lead line, such attacks matter: every onset peak (>= ``onset_threshold``)
     that did not start a note at its pitch within 4 frames becomes a candidate
     lasting until the next onset peak at that pitch (at most
-    ``max_onset_note_s``), unless it lies an octave, a twelfth or two octaves above a
-    note that starts in the same +-2 frames with an attack at least
-    ``GHOST_RATIO`` times stronger (the 2nd to 4th partials of that note).
+    ``max_onset_note_s``). Candidates that are upper partials of a co-starting
+    note (see :func:`_not_partials`: a stronger attack, or for onset-only
+    candidates a lower note that sustains through them with a stronger note
+    activation) are dropped, and every start is moved back to the leading edge
+    of its attack (:func:`attack_starts`).
 
     The salience of a note is the mean of its amplitude (mean note activation)
     and its attack strength (the largest onset activation at its pitch within
@@ -188,49 +227,181 @@ def note_salience(events: np.ndarray, *, note: np.ndarray, onset: np.ndarray,
         Smallest onset peak that makes a candidate.
     max_onset_note_s : float > 0
         Longest duration given to an onset-only candidate (s).
+    refine_onsets : bool
+        Start every note at the leading edge of its attack (:func:`attack_starts`,
+        at most ``MAX_ATTACK_S`` back) instead of at the onset peak.
+    return_onset_only : bool
+        Also return which candidates are onset-only (their end is only an upper
+        bound; pass it to :func:`lead_line` as ``open_end``).
 
     Returns
     -------
     notes : np.ndarray [shape=(m, 4)]
-        ``(start_s, end_s, midi_pitch, salience)``.
+        ``(start_s, end_s, midi_pitch, salience)``, by start.
+    onset_only : np.ndarray [shape=(m,), dtype=bool]
+        Only with ``return_onset_only``.
     """
     n_frames = note.shape[0]
     if n_frames == 0:
-        return np.zeros((0, 4))
+        return (np.zeros((0, 4)), np.zeros(0, dtype=bool)) if return_onset_only \
+            else np.zeros((0, 4))
     ev = np.asarray(events, dtype=np.float64).reshape(-1, 4)
-    rows = []
+    hop_s = max(float(times[1] - times[0]), 1e-3) if n_frames > 1 else 1.0
+    back = int(round(MAX_ATTACK_S / hop_s))
+
+    def edge(s: np.ndarray, p: np.ndarray) -> np.ndarray:
+        s = np.asarray(s, dtype=np.int64)
+        return attack_starts(s, p, onset=onset, onset_threshold=onset_threshold,
+                             max_back=back) if refine_onsets else s
+
+    # rows: (edge frame, peak frame, end frame, MIDI pitch, salience, from a note event)
+    rows: list[tuple[int, int, int, int, float, bool]] = []
     started = np.zeros_like(onset, dtype=bool)
-    for s, e, p, a in ev:
+    ev_start = edge(ev[:, 0], ev[:, 2]) if ev.shape[0] else np.zeros(0, np.int64)
+    for (s, e, p, a), s0 in zip(ev, ev_start, strict=True):
         s, e, f = int(s), int(e), int(p) - 21
         lo, hi = max(0, s - 2), min(n_frames, s + 3)
         attack = float(onset[lo:hi, f].max()) if hi > lo else 0.0
-        rows.append((times[s], times[min(e, n_frames - 1)], p, 0.5 * (a + attack)))
+        rows.append((int(s0), s, min(e, n_frames - 1), f + 21, 0.5 * (a + attack), True))
         started[max(0, s - 4):s + 5, f] = True
     peak = np.zeros_like(onset, dtype=bool)
     peak[1:-1] = (onset[1:-1] > onset[:-2]) & (onset[1:-1] > onset[2:])
     peak &= onset >= onset_threshold
     max_frames = int(round(max_onset_note_s / max(times[1] - times[0], 1e-3))) \
         if n_frames > 1 else 1
-    # attacks a twelfth or two octaves above a note start or a stronger attack in
-    # the same +-2 frames are harmonics of that note, not notes
-    strength = np.where(started, onset, 0.0)
     for f in range(onset.shape[1]):
         pk = np.nonzero(peak[:, f])[0]
         for k, s in enumerate(pk):
             if started[s, f]:
-                continue
-            lo, hi = max(0, int(s) - 2), int(s) + 3
-            if any(f - h >= 0 and strength[lo:hi, f - h].max() >= GHOST_RATIO * onset[s, f]
-                   for h in HARMONIC_GHOSTS):
                 continue
             nxt = pk[k + 1] if k + 1 < pk.size else n_frames - 1
             e = int(min(nxt, s + max_frames, n_frames - 1))
             if e <= s:
                 continue
             amp = float(note[s:e, f].mean())
-            rows.append((times[s], times[e], f + 21, 0.5 * (amp + float(onset[s, f]))))
-    out = np.array(rows, dtype=np.float64).reshape(-1, 4)
-    return out[np.lexsort((out[:, 2], out[:, 0]))]
+            s0 = int(edge(np.array([s]), np.array([f + 21]))[0])
+            rows.append((s0, int(s), e, f + 21, 0.5 * (amp + float(onset[s, f])), False))
+    keep = _not_partials(rows, note=note, onset=onset, window=max(2, back))
+    kept = [r for r, k in zip(rows, keep, strict=True) if k]
+    out = np.array([(times[r[0]], times[r[2]], r[3], r[4]) for r in kept],
+                   dtype=np.float64).reshape(-1, 4)
+    only = np.array([not r[5] for r in kept], dtype=bool)
+    order = np.lexsort((out[:, 2], out[:, 0]))
+    if return_onset_only:
+        return out[order], only[order]
+    return out[order]
+
+
+def _not_partials(rows: list[tuple[int, int, int, int, float, bool]], *, note: np.ndarray,
+                  onset: np.ndarray, window: int) -> np.ndarray:
+    """False for candidates that are upper partials of a co-starting note event.
+
+    A candidate at pitch ``p`` is taken for a partial of a note event at
+    ``p - h`` (``h`` in ``HARMONIC_GHOSTS``, the 2nd to 5th partials) that
+    starts within ``window`` frames of it (attack edges or onset peaks) when
+
+    * that note's attack (onset peak) is at least ``GHOST_RATIO`` times the
+      candidate's; or
+    * the candidate is onset-only, that note sounds through at least
+      ``PARTIAL_COVERAGE`` of the candidate's span and its note activation there
+      is at least ``GHOST_RATIO`` times the candidate's. The note head is trained
+      to respond to fundamentals only, so where it reports the lower pitch and
+      not this one while the lower note sustains, the attack seen at ``p`` is
+      that note's partial (a partial cannot outlast its fundamental). A short
+      lower note (an arpeggio under a melody note at its octave) does not cover
+      the candidate and leaves it in place.
+    """
+    keep = np.ones(len(rows), dtype=bool)
+    by_pitch: dict[int, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r[5]:
+            by_pitch.setdefault(r[3], []).append(i)
+    for i, (s0, sp, e, p, _, from_event) in enumerate(rows):
+        f = p - 21
+        span = slice(s0, max(e, s0 + 1))
+        own_note = float(note[span, f].mean())
+        own_attack = float(onset[sp, f])
+        for h in HARMONIC_GHOSTS:
+            for j in by_pitch.get(p - h, ()):
+                q0, qp = rows[j][0], rows[j][1]
+                if min(abs(q0 - s0), abs(qp - sp)) > window:
+                    continue
+                if float(onset[qp, f - h]) >= GHOST_RATIO * own_attack:
+                    keep[i] = False
+                    break
+                if from_event:
+                    continue
+                cover = (min(rows[j][2], e) - max(q0, s0)) / max(e - s0, 1)
+                if (cover >= PARTIAL_COVERAGE
+                        and float(note[span, f - h].mean()) >= GHOST_RATIO * own_note):
+                    keep[i] = False
+                    break
+            if not keep[i]:
+                break
+    return keep
+
+
+def attack_starts(starts: np.ndarray, pitches: np.ndarray, *, onset: np.ndarray,
+                  onset_threshold: float = 0.5, fraction: float | None = None,
+                  max_back: int = 17) -> np.ndarray:
+    """Move note starts back to the leading edge of their onset activation.
+
+    Basic Pitch marks a note at the *peak* of its onset activation. A sharp
+    attack (piano, plucked, percussive) gives a peak one or two frames wide,
+    but the slow, soft attack of a bowed string, a horn or a reed spreads the
+    activation over a plateau of up to ~100 ms whose maximum can fall anywhere
+    on it, often 50-100 ms after the note began. The start is therefore taken
+    where the activation, walking back from the peak, last stays at or above
+    ``fraction`` of the peak value: the half-maximum leading edge, as in
+    constant-fraction timing of pulses (Gedcke & McDonald 1968), which is
+    insensitive to the pulse's height and width. Starts whose onset value is
+    below ``onset_threshold`` (notes started by a rise of the note activation,
+    not by an onset peak) are not moved.
+
+    Parameters
+    ----------
+    starts : np.ndarray [shape=(n,), dtype=int]
+        Start frames.
+    pitches : np.ndarray [shape=(n,)]
+        MIDI pitches (21-108).
+    onset : np.ndarray [shape=(n_frames, 88)]
+        Onset activations (pitch index = MIDI pitch - 21).
+    onset_threshold : float
+        Smallest onset value at the start for the start to be moved.
+    fraction : float in (0, 1), optional
+        Share of the peak that marks the leading edge (default ``ONSET_FRACTION``).
+    max_back : int >= 0
+        Most frames a start moves back.
+
+    Returns
+    -------
+    starts : np.ndarray [shape=(n,), dtype=int64]
+        Refined start frames (never later than the input).
+
+    References
+    ----------
+    .. [1] Gedcke, D. A. and McDonald, W. J. (1968). Design of the constant
+       fraction of pulse height trigger for optimum time resolution. Nuclear
+       Instruments and Methods 58(2), 253-260.
+    """
+    fr = ONSET_FRACTION if fraction is None else float(fraction)
+    if not 0.0 < fr < 1.0:
+        raise ParameterError(f"fraction must lie in (0, 1), got {fr}")
+    s_in = np.asarray(starts, dtype=np.int64).ravel()
+    cols = np.asarray(pitches, dtype=np.int64).ravel() - 21
+    out = s_in.copy()
+    for k, (s, f) in enumerate(zip(s_in, cols, strict=True)):
+        if not 0 <= f < onset.shape[1] or not 0 <= s < onset.shape[0]:
+            continue
+        peak = float(onset[s, f])
+        if peak < onset_threshold:
+            continue
+        j = int(s)
+        lo = max(0, int(s) - max_back)
+        while j - 1 >= lo and onset[j - 1, f] >= fr * peak:
+            j -= 1
+        out[k] = j
+    return out
 
 
 def _leap_cost(d: np.ndarray) -> np.ndarray:
@@ -238,8 +409,16 @@ def _leap_cost(d: np.ndarray) -> np.ndarray:
     return LEAP_COST * (np.maximum(0.0, d - 2.0) + np.maximum(0.0, d - 12.0)) / 12.0
 
 
+def _register_center(pitch: np.ndarray, weight: np.ndarray) -> float:
+    """Weighted median pitch (the register in which most sounding weight lies)."""
+    o = np.argsort(pitch, kind="stable")
+    cw = np.cumsum(weight[o])
+    return float(pitch[o][min(int(np.searchsorted(cw, 0.5 * cw[-1])), o.size - 1)])
+
+
 def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
               pitch_preference: float | None = None, max_weighted_s: float | None = None,
+              pitch_center: float | None = None, open_end: np.ndarray | None = None,
               ) -> np.ndarray:
     """The lead melody: a monophonic path through polyphonic notes.
 
@@ -256,6 +435,16 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         Octaves that double salience (default ``PITCH_PREFERENCE``).
     max_weighted_s : float > 0, optional
         Sounding time counted per note (default ``MAX_WEIGHTED_S``).
+    pitch_center : float, optional
+        MIDI pitch at which the pitch preference is neutral (factor 1). Default:
+        the median pitch of the candidates weighted by salience x counted
+        duration, i.e. the piece's own register (60 = middle C reproduces the
+        fixed centre used before).
+    open_end : np.ndarray [shape=(n,), dtype=bool], optional
+        Notes whose end is only an upper bound (onset-only candidates of
+        :func:`note_salience`, which last until the next attack at their pitch):
+        the next lead note may overlap them by any amount (they are cut at its
+        onset), not only by ``MAX_OVERLAP`` of their length.
 
     Returns
     -------
@@ -264,17 +453,24 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         next onset.
     """
     a = validate_notes(notes)
-    a = a[a[:, 2] >= min_pitch]
-    a = a[(a[:, 1] - a[:, 0]) > 0]
+    free = np.zeros(a.shape[0], dtype=bool) if open_end is None \
+        else np.asarray(open_end, dtype=bool).ravel()
+    if free.shape[0] != a.shape[0]:
+        raise ParameterError(f"open_end has {free.shape[0]} flags for {a.shape[0]} notes")
+    ok = (a[:, 2] >= min_pitch) & ((a[:, 1] - a[:, 0]) > 0)
+    a, free = a[ok], free[ok]
     n = a.shape[0]
     if n == 0:
         return np.zeros((0, 4))
-    a = a[np.lexsort((-a[:, 2], a[:, 0]))]
+    order = np.lexsort((-a[:, 2], a[:, 0]))
+    a, free = a[order], free[order]
     start, end, pitch, amp = a[:, 0], a[:, 1], a[:, 2], a[:, 3]
     dur = end - start
     pp = PITCH_PREFERENCE if pitch_preference is None else pitch_preference
     cap = MAX_WEIGHTED_S if max_weighted_s is None else max_weighted_s
-    w = np.maximum(amp, 1e-3) * 2.0 ** (np.clip(pitch - 60.0, -PITCH_SPAN, PITCH_SPAN)
+    c = _register_center(pitch, np.maximum(amp, 1e-3) * np.minimum(dur, cap)) \
+        if pitch_center is None else float(pitch_center)
+    w = np.maximum(amp, 1e-3) * 2.0 ** (np.clip(pitch - c, -PITCH_SPAN, PITCH_SPAN)
                                         / 12.0 * pp)
     gain = w * np.minimum(dur, cap)
     best = np.empty(n)
@@ -299,7 +495,7 @@ def lead_line(notes: np.ndarray, *, min_pitch: float = 0.0, window: int = 48,
         if lo < j:
             i = np.arange(lo, j)
             overlap = end[i] - start[j]
-            ok = (start[i] < start[j] - 1e-6) & (overlap <= MAX_OVERLAP * dur[i])
+            ok = (start[i] < start[j] - 1e-6) & ((overlap <= MAX_OVERLAP * dur[i]) | free[i])
             if np.any(ok):
                 i = i[ok]
                 val = best[i] + gain[j] - w[i] * np.minimum(np.maximum(overlap[ok], 0.0), cap) \
@@ -597,8 +793,9 @@ def melody_from_activations(act: dict[str, np.ndarray]) -> tuple[Melody, np.ndar
                                  times[np.minimum(ev[:, 1].astype(int), last)], ev[:, 2],
                                  ev[:, 3]])
         notes = notes[np.lexsort((notes[:, 2], notes[:, 0]))]
-    cand = note_salience(ev, note=act["note"], onset=act["onset"], times=times)
-    lead = lead_line(cand, min_pitch=40.0)
+    cand, onset_only = note_salience(ev, note=act["note"], onset=act["onset"], times=times,
+                                     return_onset_only=True)
+    lead = lead_line(cand, min_pitch=40.0, open_end=onset_only)
     melody = Melody(notes=[Note(start=float(s), end=float(e), pitch=float(p))
                            for s, e, p, _ in lead], figures=melody_figures(lead))
     return melody, notes, lead
