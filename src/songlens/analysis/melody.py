@@ -312,17 +312,31 @@ def _not_partials(rows: list[tuple[int, int, int, int, float, bool]], *, note: n
       the candidate and leaves it in place.
     """
     keep = np.ones(len(rows), dtype=bool)
-    by_pitch: dict[int, list[int]] = {}
+    # note events by pitch, sorted by edge frame, so that each candidate only
+    # visits the events near it (linear in the number of notes, not quadratic)
+    lists: dict[int, list[int]] = {}
     for i, r in enumerate(rows):
         if r[5]:
-            by_pitch.setdefault(r[3], []).append(i)
+            lists.setdefault(r[3], []).append(i)
+    by_pitch: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for pitch, idx in lists.items():
+        ia = np.array(idx, dtype=np.int64)
+        q = np.array([rows[j][0] for j in idx], dtype=np.int64)
+        o = np.argsort(q, kind="stable")
+        by_pitch[pitch] = (q[o], ia[o])
+    # an event's edge lies at most this far before its peak
+    reach = max([r[1] - r[0] for r in rows if r[5]], default=0)
     for i, (s0, sp, e, p, _, from_event) in enumerate(rows):
         f = p - 21
         span = slice(s0, max(e, s0 + 1))
         own_note = float(note[span, f].mean())
         own_attack = float(onset[sp, f])
+        lo_q = min(s0, sp - reach) - window
+        hi_q = max(s0, sp) + window
         for h in HARMONIC_GHOSTS:
-            for j in by_pitch.get(p - h, ()):
+            q_sorted, q_idx = by_pitch.get(p - h, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            a, b = np.searchsorted(q_sorted, [lo_q, hi_q + 1])
+            for j in q_idx[a:b].tolist():
                 q0, qp = rows[j][0], rows[j][1]
                 if min(abs(q0 - s0), abs(qp - sp)) > window:
                     continue
