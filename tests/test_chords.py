@@ -12,6 +12,7 @@ from conftest import PIECES, requires_fluidsynth
 from harmonic_signals import chord_sequence
 from songlens.analysis.chords import (
     analyze_chords,
+    beat_grid,
     chord_label,
     decode_chords,
     find_cadences,
@@ -96,6 +97,30 @@ def test_beat_synchronous_chords_change_on_beats(rng):
     assert _score(truth, est, "majmin") >= MAJMIN_MIN
     with pytest.raises(ParameterError):
         decode_chords(pf, beats=np.array([1.0, 0.5]))
+
+
+def test_final_chord_held_past_the_last_beat_ends_with_the_sound(rng):
+    # the tracker's beats stop at 4 s, the last chord sounds until 6 s, then 3 s of silence
+    y, truth = chord_sequence([(0, "maj", 2.0), (7, "maj", 4.0), (-1, "N", 3.0)], sr=SR,
+                              rng=rng, noise_db=-90, restrike=0.5)
+    pf = pitch_features(y, sr=SR)
+    beats = np.arange(0.0, 4.01, 0.5)
+    segs = decode_chords(pf, beats=beats, duration=9.0)
+    est = [(s, e, chord_label(r, q)) for s, e, r, q in segs]
+    g = [c for c in est if c[2] == "G:maj"]
+    assert g, est
+    # the chord ends with the sound, to within one beat (0.5 s), and silence is N
+    assert abs(g[-1][1] - 6.0) <= 0.5
+    assert est[-1][2] == "N" and est[-1][1] == 9.0
+    assert _score(truth, est, "majmin") >= MAJMIN_MIN
+
+
+def test_beat_grid_continues_the_beats_over_head_and_tail():
+    grid = beat_grid(np.array([1.2, 1.7, 2.2, 2.7]), duration=4.4)
+    # period 0.5 s: 0.7 before (0.2 is within half a period of 0), 3.2 and 3.7 after
+    # (4.2 is within half a period of the end)
+    np.testing.assert_allclose(grid, [0.7, 1.2, 1.7, 2.2, 2.7, 3.2, 3.7], atol=1e-9)
+    np.testing.assert_allclose(beat_grid(np.array([1.0]), duration=5.0), [1.0])
 
 
 @pytest.mark.parametrize("root,quality,tonic,mode,expected", [

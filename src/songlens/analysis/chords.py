@@ -22,7 +22,12 @@ Conventions
   score minus ``SWITCH_COST`` per chord change (an HMM with a uniform
   self-transition). With ``beats`` the frame scores are summed per beat,
   chords change only on beats, and a change costs ``BEAT_SWITCH_COST`` (the
-  beat grid already smooths).
+  beat grid already smooths), as in beat-synchronous chord recognition
+  (Bello and Pickens, ISMIR 2005; Mauch and Dixon, ISMIR 2010). The beat
+  grid is continued at the median beat period before the first and after
+  the last given beat (:func:`beat_grid`), so a final chord held past the
+  tracker's last beat ends with the sound instead of sharing one interval
+  with the silence after it (which made it ``"N"``).
 * Inversions: the bass chroma summed over a chord names its bass note when
   one pitch class holds at least 25 % of it, is a chord tone other than the
   root and is at least 1.5 times as strong as the root; the label then carries
@@ -75,8 +80,8 @@ from ..dsp.viterbi import viterbi_uniform
 from ..errors import ParameterError
 from ..result.model import Cadence, Chord, Harmony, Key, Progression
 
-__all__ = ["QUALITIES", "decode_chords", "roman_numeral", "chord_label", "find_cadences",
-           "tension_curve", "recurring_progression", "analyze_chords"]
+__all__ = ["QUALITIES", "beat_grid", "decode_chords", "roman_numeral", "chord_label",
+           "find_cadences", "tension_curve", "recurring_progression", "analyze_chords"]
 
 QUALITIES: dict[str, tuple[int, ...]] = {
     "maj": (0, 4, 7), "min": (0, 3, 7), "7": (0, 4, 7, 10), "maj7": (0, 4, 7, 11),
@@ -167,6 +172,38 @@ def _frame_scores(pitch: PitchFeatures) -> np.ndarray:
     return np.concatenate([sc, n_col], axis=1)
 
 
+def beat_grid(beats: np.ndarray, *, duration: float) -> np.ndarray:
+    """The beats, continued at their median period before the first and after the last.
+
+    A tracker's beats often stop before the music does (a held final chord,
+    a fermata, a fade), and the beat interval after the last beat would then
+    hold the last chord *and* the silence after it, so the chord would lose
+    to ``"N"``. Continuing the grid at the beat period lets the decoder end the
+    chord where the sound ends, to within a beat.
+
+    Parameters
+    ----------
+    beats : np.ndarray [shape=(n,)]
+        Increasing beat times (s).
+    duration : float
+        Track length (s).
+
+    Returns
+    -------
+    grid : np.ndarray [shape=(m,)]
+        ``beats`` plus the continued beats in ``(period / 2, duration - period / 2)``;
+        ``beats`` unchanged when there are fewer than two.
+    """
+    beats = np.asarray(beats, dtype=np.float64)
+    if beats.size < 2:
+        return beats
+    period = float(np.median(np.diff(beats)))
+    head = beats[0] - period * np.arange(int(beats[0] / period), 0, -1)
+    tail = beats[-1] + period * np.arange(1, int((duration - beats[-1]) / period) + 1)
+    return np.concatenate([head[head > 0.5 * period], beats,
+                           tail[tail < duration - 0.5 * period]])
+
+
 def decode_chords(pitch: PitchFeatures, *, beats: np.ndarray | None = None,
                   duration: float | None = None,
                   switch_cost: float | None = None) -> list[tuple[float, float, int, str]]:
@@ -208,7 +245,7 @@ def decode_chords(pitch: PitchFeatures, *, beats: np.ndarray | None = None,
         b = np.asarray(beats, dtype=np.float64)
         if b.ndim != 1 or not np.all(np.isfinite(b)) or np.any(np.diff(b) <= 0):
             raise ParameterError("beats must be a 1-D increasing array of times in seconds")
-        b = b[(b > 0.5 * step) & (b < end_t)]
+        b = beat_grid(b[(b > 0.5 * step) & (b < end_t)], duration=end_t)
         edges = np.concatenate([[0.0], b, [end_t]])
         seg = np.clip(np.searchsorted(edges, pitch.times, side="right") - 1, 0, edges.size - 2)
         sums = np.zeros((edges.size - 1, frame_sc.shape[1]))
