@@ -154,3 +154,19 @@ def test_parameter_errors(rng):
     pf = pitch_features(np.zeros(SR, dtype=np.float32), sr=SR)
     with pytest.raises(ParameterError):
         analyze_key(pf, min_segment_seconds=0.0)
+
+
+def test_added_sixth_tonic_labelled_as_the_relative_seventh_chord(rng):
+    # I6-vi-IV-V in C with the tonic as C E G A over a C bass, the opening and
+    # closing chords labelled A:min7 (the same tones): the C bass makes them
+    # C major's tonic, not A minor's
+    spec = [(0, "maj6", 2.0), (9, "min", 2.0), (5, "maj", 2.0), (7, "maj", 2.0)] * 3
+    spec.append((0, "maj6", 3.0))
+    y, _ = chord_sequence(spec, sr=SR, rng=rng)
+    pf = pitch_features(y, sr=SR)
+    t, chords = 0.0, []
+    for root, quality, dur in spec:
+        chords.append((t, t + dur, 9 if quality == "maj6" else root,
+                       "min7" if quality == "maj6" else quality))
+        t += dur
+    assert analyze_key(pf, chords=chords).label == "C major"

@@ -28,7 +28,12 @@ Conventions
   its own score plus ``EDGE_WEIGHT`` times the tonic cues: the first run takes
   the opening cue, the last run the closing cue. With chords, a cue is 1 for
   the keys whose tonic chord is the first (last) chord of at least 0.3 s
-  (0.5 for the minor key of a major tonic, a Picardy third); without chords,
+  (0.5 for the minor key of a major tonic, a Picardy third). A chord heard
+  over a bass note on which its tones form a triad plus a major sixth counts
+  as that added-sixth chord on its bass (``A:min7`` over C is C E G A, C
+  major's tonic with an added sixth; ``A:hdim7`` over C is C minor's); the
+  bass note is the pitch class holding ``_BASS_SHARE_MIN`` of the bass chroma
+  summed over the chord. Without chords,
   the cosine between the chroma of the first (last) ``EDGE_SECONDS`` and the
   tonic triads.
 * The global key is the key heard for the longest total time (the usual
@@ -56,6 +61,7 @@ from ..dsp.chroma import PitchFeatures
 from ..dsp.viterbi import viterbi_uniform
 from ..errors import ParameterError
 from ..result.model import Key, KeySegment
+from .chords import QUALITIES
 
 __all__ = ["KEY_NAMES", "key_label", "key_profiles", "key_scores", "analyze_key"]
 
@@ -87,8 +93,8 @@ _CHORD_PROB = {
               (3, 0): .09, (10, 0): .10, (2, 2): .03, (11, 2): .02, (0, 0): .015, (2, 1): .01,
               (1, 0): .01},
 }
-_CLASS = {"maj": 0, "7": 0, "maj7": 0, "sus4": 0, "sus2": 0, "aug": 0, "min": 1, "min7": 1,
-          "dim": 2, "hdim7": 2, "dim7": 2}
+_CLASS = {"maj": 0, "7": 0, "maj7": 0, "maj6": 0, "sus4": 0, "sus2": 0, "aug": 0, "min": 1,
+          "min7": 1, "min6": 1, "dim": 2, "hdim7": 2, "dim7": 2}
 
 EDGE_SECONDS = 2.0
 EDGE_WEIGHT = 0.2
@@ -99,6 +105,9 @@ SWITCH_COST = 1.5
 MIN_MARGIN = 0.08
 _SOUNDING_DB = -40.0
 _MIN_EDGE_CHORD = 0.3
+_BASS_SHARE_MIN = 0.25
+_BASS_FLOOR = 0.5
+_ADDED_SIXTH = {(0, 4, 7, 9): "maj", (0, 3, 7, 9): "min"}
 
 
 def key_label(index: int) -> str:
@@ -206,8 +215,27 @@ def _triad_match(c: np.ndarray) -> np.ndarray:
     return _TRIADS @ (c / norm) if norm > 0 else np.zeros(24)
 
 
-def _chord_is_tonic(root: int, q: str) -> np.ndarray:
-    """1 for the keys whose tonic chord this is (0.5 for a Picardy tonic); shape (24,)."""
+def _chord_bass(pitch: PitchFeatures, start: float, end: float) -> int | None:
+    """Bass pitch class of a chord span when one holds ``_BASS_SHARE_MIN`` of the bass."""
+    sel = (pitch.times >= start) & (pitch.times < end)
+    if not np.any(sel):
+        return None
+    b = np.maximum(pitch.bass[sel], 0).sum(axis=0)
+    tot = max(float(b.sum()), _BASS_FLOOR * float(np.maximum(pitch.treble[sel], 0).sum()))
+    pc = int(np.argmax(b))
+    return pc if tot > 0 and b[pc] >= _BASS_SHARE_MIN * tot else None
+
+
+def _chord_is_tonic(root: int, q: str, bass: int | None = None) -> np.ndarray:
+    """1 for the keys whose tonic chord this is (0.5 for a Picardy tonic); shape (24,).
+
+    Over a ``bass`` note on which the chord's tones are a triad plus a major
+    sixth, the chord counts as that added-sixth chord (module conventions).
+    """
+    if bass is not None and q in QUALITIES and bass % 12 != root % 12:
+        ivs = tuple(sorted((root + i - bass) % 12 for i in QUALITIES[q]))
+        if ivs in _ADDED_SIXTH:
+            root, q = bass % 12, _ADDED_SIXTH[ivs]
     cue = np.zeros(24)
     cls = _CLASS.get(q, 0)
     if cls == 0:
@@ -218,19 +246,20 @@ def _chord_is_tonic(root: int, q: str) -> np.ndarray:
     return cue
 
 
-def _edge_cues(ev: np.ndarray, sounding: np.ndarray, frame_rate: float,
+def _edge_cues(pitch: PitchFeatures, ev: np.ndarray, sounding: np.ndarray,
                chords: Sequence[tuple[float, float, int, str]] | None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Tonic cues (24,) of the opening and the ending (see module conventions)."""
     if chords is not None:
         harm = [c for c in chords if c[3] != "N" and c[2] >= 0 and c[1] - c[0] >= _MIN_EDGE_CHORD]
         if harm:
-            return _chord_is_tonic(harm[0][2], harm[0][3]), _chord_is_tonic(harm[-1][2],
-                                                                            harm[-1][3])
+            first, last = harm[0], harm[-1]
+            return (_chord_is_tonic(first[2], first[3], _chord_bass(pitch, first[0], first[1])),
+                    _chord_is_tonic(last[2], last[3], _chord_bass(pitch, last[0], last[1])))
     idx = np.nonzero(sounding)[0]
     if idx.size == 0:
         return np.zeros(24), np.zeros(24)
-    n = max(1, int(round(EDGE_SECONDS * frame_rate)))
+    n = max(1, int(round(EDGE_SECONDS * pitch.frame_rate)))
     return _triad_match(ev[idx[:n]].sum(axis=0)), _triad_match(ev[idx[-n:]].sum(axis=0))
 
 
@@ -410,7 +439,7 @@ def analyze_key(pitch: PitchFeatures, *,
     np.add.at(block_ev, np.minimum(times.astype(np.int64), n_blocks - 1), ev)
     block_ll, block_dur = _chord_blocks(chords or [], n_blocks)
     evid = _Evidence(block_ev, block_ll, block_dur)
-    head, tail = _edge_cues(ev, sounding, pitch.frame_rate, chords)
+    head, tail = _edge_cues(pitch, ev, sounding, chords)
     runs, home = _segment(evid, head, tail, min_blocks=max(1, int(round(min_segment_seconds))))
     # confidence: how clearly the whole-piece evidence prefers the home key
     scores = evid.scores(0, n_blocks) + EDGE_WEIGHT * (head + tail)
