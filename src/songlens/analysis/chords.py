@@ -80,7 +80,7 @@ from ..dsp.viterbi import viterbi_uniform
 from ..errors import ParameterError
 from ..result.model import Cadence, Chord, Harmony, Key, Progression
 
-__all__ = ["QUALITIES", "beat_grid", "decode_chords", "roman_numeral", "chord_label",
+__all__ = ["QUALITIES", "beat_grid", "chord_bass", "decode_chords", "roman_numeral", "chord_label",
            "find_cadences", "tension_curve", "recurring_progression", "analyze_chords"]
 
 QUALITIES: dict[str, tuple[int, ...]] = {
@@ -347,27 +347,48 @@ def roman_numeral(root: int, quality: str, *, tonic: int, mode: str,
     return f"{acc}{num}{suffix}"
 
 
+def chord_bass(pitch: PitchFeatures, start: float, end: float) -> tuple[int | None, np.ndarray]:
+    """The clear bass pitch class over a span, and the bass chroma summed over it.
+
+    The strongest pitch class of the summed bass chroma counts when it holds
+    ``_BASS_SHARE_MIN`` of it (the total is at least ``_BASS_FLOOR`` times the
+    treble's, so a faint bass is not clear); else ``None``.
+
+    Parameters
+    ----------
+    pitch : PitchFeatures
+    start, end : float
+        The span (s).
+
+    Returns
+    -------
+    pc : int or None
+    bass : np.ndarray [shape=(12,)]
+    """
+    sel = (pitch.times >= start) & (pitch.times < end)
+    if not np.any(sel):
+        return None, np.zeros(12)
+    b = pitch.bass[sel].sum(axis=0)
+    tot = max(float(b.sum()), _BASS_FLOOR * float(pitch.treble[sel].sum()))
+    pc = int(np.argmax(b))
+    return (pc if tot > 0 and b[pc] >= _BASS_SHARE_MIN * tot else None), b
+
+
 def _bass_notes(pitch: PitchFeatures,
                 chords: Sequence[tuple[float, float, int, str]]) -> list[int | None]:
     """The bass pitch class of each chord when it is a clear inversion, else None.
 
-    The bass chroma is summed over the chord; its strongest pitch class must
-    hold ``_BASS_SHARE_MIN`` of it, be a chord tone other than the root, and
-    be at least 1.5 times as strong as the root.
+    The clear bass of the chord (:func:`chord_bass`) must be a chord tone
+    other than the root and at least 1.5 times as strong as the root.
     """
     out: list[int | None] = []
-    times = pitch.times
     for s, e, r, q in chords:
         if q == "N" or r < 0 or q.startswith("sus"):
             out.append(None)
             continue
-        sel = (times >= s) & (times < e)
-        b = pitch.bass[sel].sum(axis=0) if np.any(sel) else np.zeros(12)
-        tot = max(float(b.sum()), _BASS_FLOOR * float(pitch.treble[sel].sum()))
-        pc = int(np.argmax(b))
+        pc, b = chord_bass(pitch, s, e)
         tones = {(r + i) % 12 for i in QUALITIES[q]}
-        if (tot > 0 and pc != r and pc in tones and b[pc] >= _BASS_SHARE_MIN * tot
-                and b[pc] >= 1.5 * b[r]):
+        if pc is not None and pc != r and pc in tones and b[pc] >= 1.5 * b[r]:
             out.append(pc)
         else:
             out.append(None)

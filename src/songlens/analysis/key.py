@@ -32,8 +32,8 @@ Conventions
   over a bass note on which its tones form a triad plus a major sixth counts
   as that added-sixth chord on its bass (``A:min7`` over C is C E G A, C
   major's tonic with an added sixth; ``A:hdim7`` over C is C minor's); the
-  bass note is the pitch class holding ``_BASS_SHARE_MIN`` of the bass chroma
-  summed over the chord. Without chords,
+  bass note is the clear bass of the chord span
+  (:func:`songlens.analysis.chords.chord_bass`). Without chords,
   the cosine between the chroma of the first (last) ``EDGE_SECONDS`` and the
   tonic triads.
 * The global key is the key heard for the longest total time (the usual
@@ -61,7 +61,7 @@ from ..dsp.chroma import PitchFeatures
 from ..dsp.viterbi import viterbi_uniform
 from ..errors import ParameterError
 from ..result.model import Key, KeySegment
-from .chords import QUALITIES
+from .chords import QUALITIES, chord_bass
 
 __all__ = ["KEY_NAMES", "key_label", "key_profiles", "key_scores", "analyze_key"]
 
@@ -105,8 +105,6 @@ SWITCH_COST = 1.5
 MIN_MARGIN = 0.08
 _SOUNDING_DB = -40.0
 _MIN_EDGE_CHORD = 0.3
-_BASS_SHARE_MIN = 0.25
-_BASS_FLOOR = 0.5
 _ADDED_SIXTH = {(0, 4, 7, 9): "maj", (0, 3, 7, 9): "min"}
 
 
@@ -215,17 +213,6 @@ def _triad_match(c: np.ndarray) -> np.ndarray:
     return _TRIADS @ (c / norm) if norm > 0 else np.zeros(24)
 
 
-def _chord_bass(pitch: PitchFeatures, start: float, end: float) -> int | None:
-    """Bass pitch class of a chord span when one holds ``_BASS_SHARE_MIN`` of the bass."""
-    sel = (pitch.times >= start) & (pitch.times < end)
-    if not np.any(sel):
-        return None
-    b = np.maximum(pitch.bass[sel], 0).sum(axis=0)
-    tot = max(float(b.sum()), _BASS_FLOOR * float(np.maximum(pitch.treble[sel], 0).sum()))
-    pc = int(np.argmax(b))
-    return pc if tot > 0 and b[pc] >= _BASS_SHARE_MIN * tot else None
-
-
 def _chord_is_tonic(root: int, q: str, bass: int | None = None) -> np.ndarray:
     """1 for the keys whose tonic chord this is (0.5 for a Picardy tonic); shape (24,).
 
@@ -254,8 +241,8 @@ def _edge_cues(pitch: PitchFeatures, ev: np.ndarray, sounding: np.ndarray,
         harm = [c for c in chords if c[3] != "N" and c[2] >= 0 and c[1] - c[0] >= _MIN_EDGE_CHORD]
         if harm:
             first, last = harm[0], harm[-1]
-            return (_chord_is_tonic(first[2], first[3], _chord_bass(pitch, first[0], first[1])),
-                    _chord_is_tonic(last[2], last[3], _chord_bass(pitch, last[0], last[1])))
+            return (_chord_is_tonic(first[2], first[3], chord_bass(pitch, first[0], first[1])[0]),
+                    _chord_is_tonic(last[2], last[3], chord_bass(pitch, last[0], last[1])[0]))
     idx = np.nonzero(sounding)[0]
     if idx.size == 0:
         return np.zeros(24), np.zeros(24)
