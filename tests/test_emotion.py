@@ -140,6 +140,28 @@ def test_key_segments_drive_the_curve_mode():
     assert early > late
 
 
+def test_transcribed_notes_cross_check_the_key_mode():
+    c_major = _notes([0, 4, 7, 12, 2, 5, 9, 11, 7, 4, 0], n=60)
+    a_minor = _notes([-3, 0, 4, 9, 2, 5, 8, 11, 4, 0, -3], n=60, base=60)
+    t_maj, m_maj, c_maj = E.estimate_mode(c_major)
+    t_min, m_min, c_min = E.estimate_mode(a_minor)
+    assert (m_maj, m_min) == ("major", "minor")
+    agree = _analyze(mode="major", mode_confidence=0.8, notes=c_major)
+    assert agree.cues["mode"]["value"] == "major"
+    assert agree.cues["mode"]["score"] == pytest.approx(0.5 * (0.8 + c_maj))
+    assert "transcribed notes" in agree.cues["mode"]["source"]
+    # the notes disagree: the mean of the two signed readings
+    clash = _analyze(mode="major", mode_confidence=0.8, notes=a_minor)
+    assert clash.cues["mode"]["score"] == pytest.approx(0.5 * (0.8 - c_min))
+    assert clash.cues["mode"]["value"] == ("major" if 0.8 > c_min else "minor")
+    assert "A minor" in clash.cues["mode"]["source"]
+    assert clash.valence < agree.valence
+    # too few notes: the key analysis alone
+    alone = _analyze(mode="major", mode_confidence=0.8, notes=c_major[:E.MODE_CHECK_MIN_NOTES - 1])
+    assert alone.cues["mode"]["score"] == pytest.approx(0.8)
+    assert alone.cues["mode"]["source"] == "from the key analysis"
+
+
 def test_validation():
     with pytest.raises(ParameterError):
         _analyze(duration=0.0)

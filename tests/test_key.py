@@ -67,6 +67,9 @@ def test_global_key(rng, tonic, mode, degrees):
     assert mir_eval.key.weighted_score(truth, key.label) == 1.0
     assert key.tonic == truth.split()[0] and key.mode == mode
     assert 0.0 < key.confidence <= 1.0
+    # the mode's probability sums the 12 keys of that mode, so it is at least the key's
+    assert key.confidence - 1e-9 <= key.mode_confidence <= 1.0
+    assert key.mode_confidence > 0.5
     assert len(key.segments) == 1 and key.segments[0].label == truth
 
 

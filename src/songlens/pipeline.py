@@ -422,7 +422,10 @@ def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
     fr = config.signal.frame_rate
     bpm = result.tempo.bpm if result.tempo is not None and result.tempo.bpm else None
     mode = result.key.mode if result.key is not None else None
-    mode_conf = result.key.confidence if result.key is not None else 1.0
+    mode_conf = 1.0
+    if result.key is not None:  # the mode's probability, not the key's: E vs B minor is still minor
+        mode_conf = (result.key.mode_confidence if result.key.mode_confidence is not None
+                     else result.key.confidence)
     segs = None
     if result.key is not None and result.key.segments:
         segs = [(s.start, s.end, s.label) for s in result.key.segments]

@@ -46,6 +46,10 @@ Conventions
   the global key among the 24 whole-piece scores including the cues: about
   1/24 for a toss-up, 1 when no other key comes close. It is low for pieces
   that modulate, whose whole-piece evidence mixes keys.
+* ``mode_confidence`` is the probability of the global key's *mode* under the
+  same softmax: the summed probability of the 12 keys of that mode. It stays
+  high when the mode is clear but the tonic is not (E minor or B minor), and
+  it is what a mode-dependent reading (emotion) should weigh the mode by.
 * ``tuning_hz`` is the A4 reference measured by the pitch front end.
 
 Times in seconds.
@@ -432,6 +436,8 @@ def analyze_key(pitch: PitchFeatures, *,
     scores = evid.scores(0, n_blocks) + EDGE_WEIGHT * (head + tail)
     p = np.exp((scores - scores.max()) / TEMPERATURE)
     confidence = float(p[home] / p.sum())
+    same_mode = slice(0, 12) if home < 12 else slice(12, 24)
+    mode_confidence = float(p[same_mode].sum() / p.sum())
     idx = np.nonzero(sounding)[0]
     fr = pitch.frame_rate
     t_first = max(0.0, float(times[idx[0]]) - 0.5 / fr)
@@ -447,4 +453,4 @@ def analyze_key(pitch: PitchFeatures, *,
     label = key_label(home)
     tonic, mode = label.split(" ")
     return Key(label=label, tonic=tonic, mode=mode, confidence=confidence,
-               segments=segments, tuning_hz=pitch.tuning_hz)
+               segments=segments, tuning_hz=pitch.tuning_hz, mode_confidence=mode_confidence)

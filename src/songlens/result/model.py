@@ -62,7 +62,13 @@ class KeySegment:
 
 @dataclass
 class Key:
-    """Global key; ``segments`` are the local keys over time; ``tuning_hz`` is A4."""
+    """Global key; ``segments`` are the local keys over time; ``tuning_hz`` is A4.
+
+    ``confidence`` is the probability of the key itself among the 24;
+    ``mode_confidence`` the probability of its mode (major or minor), which can
+    be high when the tonic is uncertain (``None`` in results written before it
+    existed).
+    """
 
     label: str
     tonic: str
@@ -70,6 +76,7 @@ class Key:
     confidence: float
     segments: list[KeySegment] = field(default_factory=list)
     tuning_hz: float | None = None
+    mode_confidence: float | None = None
 
 
 @dataclass

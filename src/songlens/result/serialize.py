@@ -126,7 +126,7 @@ def result_from_dict(data: dict[str, Any]) -> AnalysisResult:
             r.key = Key(label=d["label"], tonic=d["tonic"], mode=d["mode"],
                         confidence=d["confidence"],
                         segments=[KeySegment(**s) for s in d.get("segments", [])],
-                        tuning_hz=d.get("tuning_hz"))
+                        tuning_hz=d.get("tuning_hz"), mode_confidence=d.get("mode_confidence"))
         if "chords" in data:
             r.chords = [Chord(**c) for c in data["chords"]]
         if "harmony" in data:
