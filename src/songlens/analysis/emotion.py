@@ -645,9 +645,11 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
             agree = est[1] == mode
             mode = "major" if both > 0 else "minor" if both < 0 else mode
             mode_confidence = abs(both)
+            kd = f"the key analysis ({key_mode}, {abs(key_score):.2f})"
+            nd = f"the transcribed notes ({est[0]} {est[1]}, {est[2]:.2f})"
             mode_source = ("from the key analysis and the transcribed notes" if agree else
-                           f"weighed: key analysis {key_mode} ({abs(key_score):.2f}), "
-                           f"transcribed notes {est[0]} {est[1]} ({est[2]:.2f})")
+                           f"{kd} outweighs {nd}" if abs(key_score) >= est[2] else
+                           f"{nd} outweigh {kd}")
     audible = None
     if centroid is not None and frame_times is not None and len(centroid):
         audible = np.asarray(centroid)
