@@ -65,6 +65,21 @@ def test_tags_fill_tag_only_fields():
     assert d.instrumentalness > 0.8 and d.liveness == pytest.approx(0.2)
 
 
+def test_instrumentation_reading_of_acousticness():
+    base = _desc(plr_db=15.0, band_share_below_4k=0.9)  # a lightly compressed master
+    piano = _desc(plr_db=15.0, band_share_below_4k=0.9,
+                  instrument_seconds={"piano": 180.0, "strings": 60.0, "drums": 200.0})
+    synth = _desc(plr_db=15.0, band_share_below_4k=0.9,
+                  instrument_seconds={"synth": 190.0, "piano": 10.0, "drums": 200.0})
+    assert synth.acousticness < base.acousticness < piano.acousticness
+    # the mean of the readings: PLR reading and a 95 % electronic instrumentation
+    assert synth.acousticness == pytest.approx(0.5 * (base.acousticness + 10 / 200))
+    # classes that come either way (drums, bass, organ, vocals) give no reading
+    neutral = _desc(plr_db=15.0, band_share_below_4k=0.9,
+                    instrument_seconds={"drums": 100.0, "vocals": 100.0, "organ": 50.0})
+    assert neutral.acousticness == pytest.approx(base.acousticness)
+
+
 def test_spotify_shape():
     doc = spotify_json(_desc(), track_id="x", uri="file:///x.wav")
     assert set(doc) == SPOTIFY_KEYS and doc["type"] == "audio_features"

@@ -474,7 +474,9 @@ def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
         band_share_below_4k=share, onset_env=onset_env, frame_rate=fr,
         onset_rate=float(env_peaks / max(bundle.duration, 1e-9)),
         centroid_hz=float(np.median(audible)) if audible.size else None, bpm=bpm,
-        valence=emo.valence, tonic=tonic, mode=mode, beats_per_bar=bpb, tags=tags)
+        valence=emo.valence, tonic=tonic, mode=mode, beats_per_bar=bpb, tags=tags,
+        instrument_seconds=None if result.instruments is None else {
+            i.name: float(sum(b - a for a, b in i.active)) for i in result.instruments})
 
 
 def _settings(config: AnalysisConfig, info: AudioInfo) -> dict[str, Any]:

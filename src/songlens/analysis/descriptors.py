@@ -11,12 +11,17 @@ Conventions
 =================  ===========================================================
 field              Spotify meaning -> SongLens measurement
 =================  ===========================================================
-acousticness       0-1 confidence the track is acoustic -> without a tagger:
-                   a logistic of the peak-to-loudness ratio (acoustic,
-                   lightly compressed recordings keep PLR >= 14 dB; dense
-                   electronic masters sit near 8 dB) times the share of
-                   energy below 4 kHz; with tags, blended with P(acoustic)
-                   vs P(electronic) tags.
+acousticness       0-1 confidence the track is acoustic -> the mean of the
+                   readings available: (1) a logistic of the peak-to-loudness
+                   ratio (acoustic, lightly compressed recordings keep PLR >=
+                   14 dB; dense electronic masters sit near 8 dB) times the
+                   share of energy below 4 kHz; (2) with tags, P(acoustic) vs
+                   P(electronic) tags; (3) with an instrument timeline, the
+                   share of the time played by acoustic instrument classes
+                   (piano, strings, acoustic guitar, brass, woodwinds) among
+                   those and the electric/electronic ones (electric guitar,
+                   synth); drums, bass, organ and vocals, which come either
+                   way, are left out. A quiet synth score is not "acoustic".
 danceability       0-1 from tempo, rhythm stability, beat strength, regularity
                    -> pulse clarity (normalised autocorrelation of the onset
                    envelope at the beat period, and its regularity over the
@@ -63,7 +68,13 @@ import numpy as np
 from ..errors import ParameterError
 from ..result.model import Descriptors
 
-__all__ = ["PITCH_CLASSES", "pulse_clarity", "compute_descriptors", "spotify_json"]
+__all__ = ["PITCH_CLASSES", "ACOUSTIC_CLASSES", "ELECTRIC_CLASSES", "pulse_clarity",
+           "compute_descriptors", "spotify_json"]
+
+ACOUSTIC_CLASSES = ("piano", "strings", "acoustic guitar", "brass", "woodwinds")
+"""Instrument classes that count as acoustic for ``acousticness``."""
+ELECTRIC_CLASSES = ("electric guitar", "synth")
+"""Instrument classes that count as electric/electronic for ``acousticness``."""
 
 PITCH_CLASSES = {"C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5, "F#": 6,
                  "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11}
@@ -127,7 +138,8 @@ def compute_descriptors(*, duration: float, integrated_lufs: float | None,
                         centroid_hz: float | None, bpm: float | None,
                         valence: float | None, tonic: str | None, mode: str | None,
                         beats_per_bar: int | None,
-                        tags: Mapping[str, float] | None = None) -> Descriptors:
+                        tags: Mapping[str, float] | None = None,
+                        instrument_seconds: Mapping[str, float] | None = None) -> Descriptors:
     """Spotify-style descriptors (see the module table for each definition).
 
     Parameters
@@ -153,6 +165,9 @@ def compute_descriptors(*, duration: float, integrated_lufs: float | None,
     beats_per_bar : int or None
     tags : mapping, optional
         Learned tag probabilities.
+    instrument_seconds : mapping, optional
+        Seconds each instrument class plays (from the instrument timeline),
+        e.g. ``{"piano": 120.0, "synth": 30.0}``.
 
     Returns
     -------
@@ -160,16 +175,23 @@ def compute_descriptors(*, duration: float, integrated_lufs: float | None,
     """
     if duration < 0:
         raise ParameterError("duration must be >= 0")
-    # acousticness
-    acoustic = None
+    # acousticness: the mean of the readings available
+    readings = []
     if plr_db is not None:
-        acoustic = 1 / (1 + math.exp(-(plr_db - 11.0) / 1.5))
+        plr = 1 / (1 + math.exp(-(plr_db - 11.0) / 1.5))
         if band_share_below_4k is not None:
-            acoustic *= _clip01((band_share_below_4k - 0.5) / 0.45)
+            plr *= _clip01((band_share_below_4k - 0.5) / 0.45)
+        readings.append(plr)
     ta, te = _tag(tags, "acoustic"), _tag(tags, "electronic", "electronica", "electro", "house")
     if ta is not None or te is not None:
-        tagv = _clip01(0.5 + 0.5 * ((ta or 0.0) - (te or 0.0)))
-        acoustic = tagv if acoustic is None else 0.5 * acoustic + 0.5 * tagv
+        readings.append(_clip01(0.5 + 0.5 * ((ta or 0.0) - (te or 0.0))))
+    if instrument_seconds:
+        sec = {str(k).lower(): max(0.0, float(v)) for k, v in instrument_seconds.items()}
+        ac = sum(sec.get(k, 0.0) for k in ACOUSTIC_CLASSES)
+        el = sum(sec.get(k, 0.0) for k in ELECTRIC_CLASSES)
+        if ac + el > 0:
+            readings.append(ac / (ac + el))
+    acoustic = float(np.mean(readings)) if readings else None
     # danceability
     dance = None
     clarity = pulse_clarity(onset_env, frame_rate=frame_rate, bpm=bpm) \
