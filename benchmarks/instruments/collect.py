@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python benchmarks/instruments/collect.py --set calibration
     PYTHONPATH=src python benchmarks/instruments/collect.py --set evaluation
+    PYTHONPATH=src python benchmarks/instruments/collect.py --set calibration --seeds 1143-1239
 
 Sets (seeds and soundfonts never overlap):
 
@@ -45,11 +46,16 @@ SETS = {
 }
 
 
-def collect(name: str, *, models: tuple[str, ...] = ("musicnn_mtt",)) -> None:
-    seeds, fonts = SETS[name]
+def collect(name: str, *, models: tuple[str, ...] = ("musicnn_mtt",),
+            seeds: range | None = None) -> None:
+    all_seeds, fonts = SETS[name]
+    seeds = all_seeds if seeds is None else seeds
+    if not set(seeds) <= set(all_seeds):
+        raise SystemExit(f"seeds outside the {name} set ({all_seeds.start}-{all_seeds.stop - 1})")
     out_dir = CACHE / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    for i, seed in enumerate(seeds):
+    for seed in seeds:
+        i = seed - all_seeds.start
         path = out_dir / f"{seed}.npz"
         t0 = time.perf_counter()
         if path.exists():
@@ -83,10 +89,16 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", choices=sorted(SETS), required=True)
     ap.add_argument("--msd", action="store_true", help="also run the MSD tagger")
+    ap.add_argument("--seeds", default=None, help="first-last seeds to collect (default: all)")
     args, unknown = ap.parse_known_args()  # run.py passes its extra options to all
     if unknown:
         print(f"note: ignoring options {unknown}", flush=True)
-    collect(args.set, models=("musicnn_mtt", "musicnn_msd") if args.msd else ("musicnn_mtt",))
+    seeds = None
+    if args.seeds:
+        a, _, b = args.seeds.partition("-")
+        seeds = range(int(a), int(b or a) + 1)
+    collect(args.set, models=("musicnn_mtt", "musicnn_msd") if args.msd else ("musicnn_mtt",),
+            seeds=seeds)
 
 
 if __name__ == "__main__":
