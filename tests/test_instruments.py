@@ -90,13 +90,24 @@ def test_hysteresis_keeps_a_class_on_through_a_dip():
     n = 30
     probs = np.full((n, len(CLASSES)), 0.02)
     probs[:, 0] = 0.8
-    probs[10:14, 0] = 0.42  # below the 0.5 threshold, above 0.5 - 0.15
+    probs[10:14, 0] = 0.42  # below the 0.5 threshold, above 0.5 - the default hysteresis
     cfg = InstrumentConfig(smooth_patches=1, max_gap_seconds=0.0)
     tl = instrument_timeline(_acts(probs), heads=_heads(), config=cfg)
     assert len(tl.instruments[0].active) == 1
     cfg = InstrumentConfig(smooth_patches=1, max_gap_seconds=0.0, hysteresis=0.0)
     tl = instrument_timeline(_acts(probs), heads=_heads(), config=cfg)
     assert len(tl.instruments[0].active) == 2
+
+
+def test_default_config_still_lets_a_class_drop_out():
+    # the default hysteresis keeps a class on through dips, not through a clear absence
+    n = 40
+    probs = np.full((n, len(CLASSES)), 0.02)
+    probs[:, 0] = _curve(n, [(0, 15), (25, 40)], hi=0.8, lo=0.1)  # 15 s without piano
+    tl = instrument_timeline(_acts(probs), heads=_heads(), config=InstrumentConfig())
+    (piano,) = tl.instruments
+    assert len(piano.active) == 2
+    assert piano.active[0][1] == pytest.approx(15 * HOP + 1.496 - HOP / 2, abs=HOP + 0.01)
 
 
 def test_silence_gate_and_undetectable_classes():
