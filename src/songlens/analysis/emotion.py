@@ -627,6 +627,7 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
         bpm = estimate_tempo(onset_env, frame_rate=frame_rate)
         bpm_source = "rough estimate from onset autocorrelation"
     mode_source = "from the key analysis"
+    from_key = mode in ("major", "minor")
     if mode is None and notes_a is not None:
         est = estimate_mode(notes_a)
         if est is not None:
@@ -635,8 +636,7 @@ def analyze_emotion(*, duration: float, loudness_curve: tuple[np.ndarray, np.nda
             mode, mode_confidence = est[1], 0.5 * est[2]
             mode_source = f"estimated from transcribed notes ({est[0]} {est[1]})"
     key_mode = mode
-    if mode in ("major", "minor") and mode_source == "from the key analysis" \
-            and notes_a is not None and len(notes_a) >= MODE_CHECK_MIN_NOTES:
+    if from_key and notes_a is not None and len(notes_a) >= MODE_CHECK_MIN_NOTES:
         est = estimate_mode(notes_a)
         if est is not None:
             key_score = (1.0 if mode == "major" else -1.0) * float(np.clip(mode_confidence, 0, 1))
