@@ -410,7 +410,7 @@ def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
                                 tags: dict[str, float] | None = None) -> None:
     """Melody (from the pending transcription), emotion and descriptors."""
     from .analysis.descriptors import compute_descriptors
-    from .analysis.emotion import analyze_emotion, mel_centroid
+    from .analysis.emotion import analyze_emotion, estimate_mode, mel_centroid
 
     notes = lead = None
     if pending is not None:
@@ -452,9 +452,11 @@ def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
         bpm = estimate_tempo(onset_env, frame_rate=fr)
     tonic = result.key.tonic if result.key is not None else None
     if mode is None and emo.cues["mode"].get("value") in ("major", "minor"):
+        # no key analysis: the emotion read the mode from the transcribed notes;
+        # the descriptors take that reading's tonic when its mode is the same
         mode = emo.cues["mode"]["value"]
-        src = emo.cues["mode"].get("source", "")
-        tonic = src.split("(")[-1].split()[0] if "(" in src else None
+        est = estimate_mode(notes) if notes is not None and len(notes) else None
+        tonic = est[0] if est is not None and est[1] == mode else None
     bpb = None
     if result.tempo is not None and len(result.tempo.downbeats) >= 2 and result.tempo.beats:
         b = np.asarray(result.tempo.beats)
