@@ -2,7 +2,8 @@
 
     PYTHONPATH=src python benchmarks/instruments/fit_heads.py [--features mtt_pooled ...]
 
-Procedure (calibration set only; the evaluation set is never read here):
+Procedure (calibration sets only: ``--sets calibration augmented`` adds the
+timbre-augmented renders; the evaluation set is never read here):
 
 1. Per-patch targets: the fraction of the 3 s patch in which the class sounds
    (soft labels in [0, 1]). Tag paths: for each class the MTT tagger names
@@ -214,9 +215,13 @@ def main() -> None:
     ap.add_argument("--features", nargs="*", default=None,
                     help="skip the search: use this feature set")
     ap.add_argument("--lam", type=float, default=None)
+    ap.add_argument("--sets", nargs="+", default=["calibration"],
+                    choices=["calibration", "augmented", "varied"],
+                    help="cached sets to fit on (collect.py); never the evaluation set")
     args = ap.parse_args()
-    pieces = load_set("calibration")
-    print(f"{len(pieces)} calibration pieces")
+    loaded = {name: load_set(name) for name in args.sets}
+    pieces = [p for sub in loaded.values() for p in sub]
+    print(f"{len(pieces)} calibration pieces ({', '.join(args.sets)})")
     TAUS.update(tag_thresholds(pieces))
     for c, (_, tau) in TAUS.items():
         print(f"tag path {c}: tau = {tau:.3f}")
@@ -262,9 +267,11 @@ def main() -> None:
         "tag_paths": {c: {"tags": list(n), "threshold": round(t, 4)}
                       for c, (n, t) in TAUS.items()},
         "training": {
-            "set": "calibration renders (benchmarks/instruments/collect.py): seeds "
-                   + f"{min(p.seed for p in pieces)}-{max(p.seed for p in pieces)}, "
-                   + ", ".join(sorted({p.font for p in pieces})),
+            "set": "calibration renders (benchmarks/instruments/collect.py): "
+                   + "; ".join(f"{name} seeds {min(p.seed for p in sub)}-"
+                               f"{max(p.seed for p in sub)}, "
+                               + ", ".join(sorted({p.font for p in sub}))
+                               for name, sub in loaded.items()),
             "pieces": len(pieces), "patches": int(x.shape[0]),
             "oof_auc": [round(float(v), 4) for v in aucs],
             "oof_frame_f1": [round(float(v), 4) for v in best_f1],

@@ -24,6 +24,7 @@ Conventions
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,7 +168,10 @@ def plan_arrangement(seed: int, *, classes: tuple[str, ...] | None = None) -> Ar
 
 def compose_arrangement(seed: int, *, classes: tuple[str, ...] | None = None, sr: int = 44100,
                         soundfont: str | None = None, lead_in_s: float = 1.0,
-                        tail_s: float = 2.0) -> tuple[np.ndarray, ArrangementTruth]:
+                        tail_s: float = 2.0, soundfonts: Mapping[str, str] | None = None,
+                        stem_filter: Callable[[str, np.ndarray], np.ndarray] | None = None,
+                        programs: Mapping[str, int] | None = None,
+                        ) -> tuple[np.ndarray, ArrangementTruth]:
     """Compose, render and label one arrangement.
 
     Parameters
@@ -179,6 +183,18 @@ def compose_arrangement(seed: int, *, classes: tuple[str, ...] | None = None, sr
         Output sample rate (Hz).
     soundfont : str, optional
         Path of a GM soundfont (default: FluidR3_GM).
+    soundfonts : mapping, optional
+        Class -> soundfont path for classes rendered with another soundfont
+        than ``soundfont`` (timbre variety for training data). Given this or
+        ``stem_filter``, the classes sharing a soundfont are rendered together
+        (one stem per soundfont) and the stems summed.
+    stem_filter : callable, optional
+        ``stem_filter(soundfont_path, y)`` -> processed stem (same shape, e.g.
+        an EQ), applied to each stereo stem before mixing.
+    programs : mapping, optional
+        Class -> GM program replacing the plan's program of that class (the
+        notes stay the same; e.g. timbres outside ``GM_PROGRAMS`` for training
+        data).
     lead_in_s, tail_s : float
         Silence before the music and room for the release after it (s).
 
@@ -192,6 +208,9 @@ def compose_arrangement(seed: int, *, classes: tuple[str, ...] | None = None, sr
 
     pretty_midi = require("pretty_midi", extra="testing", purpose="rendering ground truth")
     plan = plan_arrangement(seed, classes=classes)
+    if programs:
+        plan.programs.update({c: int(v) for c, v in programs.items() if c in plan.programs
+                              and c != "drums"})
     rng = np.random.default_rng(seed + 7919)
     beat = 60.0 / plan.bpm
     bar = 4 * beat
@@ -256,9 +275,27 @@ def compose_arrangement(seed: int, *, classes: tuple[str, ...] | None = None, sr
         lead=[(lead_in_s + s * sec_len, lead_in_s + (s + 1) * sec_len, c)
               for s, c in enumerate(plan.lead) if c is not None],
     )
-    y = render_midi(pm, sr=sr, soundfont=sf)
     n = int(round(truth.duration * sr))
-    y = y[:, :n] if y.shape[1] >= n else np.pad(y, ((0, 0), (0, n - y.shape[1])))
+
+    def fit(y: np.ndarray) -> np.ndarray:
+        return y[:, :n] if y.shape[1] >= n else np.pad(y, ((0, 0), (0, n - y.shape[1])))
+
+    if soundfonts is None and stem_filter is None:
+        y = fit(render_midi(pm, sr=sr, soundfont=sf))
+    else:
+        fonts = dict(soundfonts or {})
+        truth.soundfont = "mixed" if fonts else truth.soundfont
+        y = np.zeros((2, n), dtype=np.float32)
+        groups: dict[str, list[str]] = {}
+        for c in plan.programs:
+            groups.setdefault(find_soundfont(fonts.get(c, sf)), []).append(c)
+        for key, members in groups.items():
+            one = pretty_midi.PrettyMIDI(initial_tempo=plan.bpm)
+            one.instruments.extend(insts[c] for c in members)
+            stem = fit(render_midi(one, sr=sr, soundfont=key))
+            if stem_filter is not None:
+                stem = np.asarray(stem_filter(key, stem), dtype=np.float32)
+            y += stem
     peak = float(np.abs(y).max())
     if peak > 0:
         y = y * np.float32(10 ** (-1 / 20) / peak)
