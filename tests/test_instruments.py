@@ -247,3 +247,33 @@ def test_full_profile_in_the_pipeline(arrangement):
     assert [i.first_entry for i in back.instruments] == pytest.approx(
         [i.first_entry for i in res.instruments], abs=1e-3)
     assert [ld.name for ld in back.lead_instruments] == [ld.name for ld in res.lead_instruments]
+
+
+@pytest.mark.slow
+def test_mixed_render_stems_and_program_override():
+    """Training renders: stems grouped by soundfont, each filtered before the mix."""
+    from conftest import _have_fluidsynth
+
+    if not _have_fluidsynth():
+        pytest.skip("needs fluidsynth + fluid-soundfont-gm")
+    from songlens.testing.arrangements import compose_arrangement
+    from songlens.testing.render import find_soundfont
+
+    sf = find_soundfont()
+    seen: list[str] = []
+
+    def mute(path: str, y: np.ndarray) -> np.ndarray:
+        seen.append(path)
+        return np.zeros_like(y)
+
+    y, truth = compose_arrangement(3002, classes=("piano", "bass"), sr=22050,
+                                   soundfonts={"bass": sf}, stem_filter=mute,
+                                   programs={"piano": 2, "drums": 5})
+    assert seen == [sf]  # both classes share one soundfont: one stem
+    assert truth.soundfont == "mixed"
+    assert truth.programs["piano"] == 2 and "drums" not in truth.programs
+    assert not np.any(y)  # the filter's output is what gets mixed
+    y2, truth2 = compose_arrangement(3002, classes=("piano", "bass"), sr=22050,
+                                     stem_filter=lambda p, s: s)
+    assert np.abs(y2).max() == pytest.approx(10 ** (-1 / 20), rel=1e-3)
+    assert truth2.instruments == truth.instruments  # same notes whatever the timbre
