@@ -99,6 +99,22 @@ def test_hysteresis_keeps_a_class_on_through_a_dip():
     assert len(tl.instruments[0].active) == 2
 
 
+def test_hysteresis_is_symmetric_in_time():
+    """A weak onset before the first strong patch belongs to the entry; a lone weak run does not."""
+    n = 30
+    probs = np.full((n, len(CLASSES)), 0.02)
+    probs[8:12, 0] = 0.42  # the instrument fades in: weak patches first ...
+    probs[12:20, 0] = 0.8  # ... then strong ones
+    probs[24:28, 0] = 0.42  # weak only: never switched on
+    cfg = InstrumentConfig(smooth_patches=1, max_gap_seconds=0.0, min_active_seconds=0.0)
+    tl = instrument_timeline(_acts(probs), heads=_heads(), config=cfg)
+    inst = tl.instruments[0]
+    cells = tl.times.mean(axis=1)
+    assert len(inst.active) == 1
+    assert inst.first_entry == pytest.approx((cells[7] + cells[8]) / 2)
+    assert inst.active[0][1] == pytest.approx((cells[19] + cells[20]) / 2)
+
+
 def test_default_config_still_lets_a_class_drop_out():
     # the default hysteresis keeps a class on through dips, not through a clear absence
     n = 40

@@ -139,8 +139,9 @@ class InstrumentConfig:
     hop_seconds: float = _param(3.0, 0.5, 3.0, "time between the taggers' 3 s patches (s); "
                                 "3.0 = back to back")
     smooth_patches: int = _param(3, 1, 9, "median smoothing of the scores (patches)")
-    hysteresis: float = _param(0.15, 0.0, 0.5, "a class switches on at score 0.5 and off "
-                               "below 0.5 - hysteresis")
+    hysteresis: float = _param(0.15, 0.0, 0.5, "a run of patches scoring >= 0.5 - hysteresis "
+                               "is active when one of them reaches 0.5 (both directions in "
+                               "time)")
     max_gap_seconds: float = _param(4.0, 0.0, 30.0, "gaps this short are bridged (s)")
     min_active_seconds: float = _param(4.5, 0.0, 60.0, "shorter activity is dropped (s)")
     silence_db: float = _param(50.0, 10.0, 120.0, "patches this far below the loudest have "

@@ -11,8 +11,9 @@ Conventions
 
   - a logistic *head* per class on the tagger's internal features, fitted on
     labelled renders (``benchmarks/instruments``: General MIDI arrangements;
-    calibration seeds and soundfonts disjoint from the evaluation ones), with
-    an on-threshold ``theta`` chosen there;
+    calibration seeds and soundfonts disjoint from the evaluation ones, part
+    of them rendered with a soundfont, an EQ and a gain drawn per instrument
+    for timbre variety), with an on-threshold ``theta`` chosen there;
   - a *tag path* for the classes the tagger names itself (piano; strings,
     violin, cello; drums; synth; flute for woodwinds; the vocal tags), learned
     from real recordings (MagnaTagATune): it fires when the largest of those
@@ -27,10 +28,11 @@ Conventions
   and never reported active (nothing is guessed for it).
 * Silence gate: patches more than ``silence_db`` below the loudest patch, or
   below -70 dBFS, have no instrument.
-* Smoothing: a median over ``smooth_patches`` patches, then hysteresis (a
-  class switches on at its threshold and off below ``threshold -
-  hysteresis``), then gaps shorter than ``max_gap_seconds`` are bridged and
-  runs shorter than ``min_active_seconds`` dropped. Patch ``i`` stands for
+* Smoothing: a median over ``smooth_patches`` patches, then a double
+  threshold symmetric in time (a run of patches scoring at least ``0.5 -
+  hysteresis`` is active when one of them reaches 0.5), then gaps shorter
+  than ``max_gap_seconds`` are bridged and runs shorter than
+  ``min_active_seconds`` dropped. Patch ``i`` stands for
   the time between the midpoints to its neighbours' centres (the first from
   0 s, the last to the end).
 * ``first_entry`` of a class = start of its first interval (s).
@@ -258,11 +260,15 @@ def _cells(times: np.ndarray, duration: float) -> np.ndarray:
 
 
 def _hysteresis(s: np.ndarray, on: float, off: float) -> np.ndarray:
+    """Double threshold, symmetric in time: a run of patches >= ``off`` is active
+    when it holds a patch >= ``on`` (so an entry is not delayed to the first
+    strong patch, nor an exit to the first weak one)."""
+    weak = s >= off
     out = np.zeros(s.size, dtype=bool)
-    state = False
-    for i, v in enumerate(s):
-        state = v >= on if not state else v >= off
-        out[i] = state
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], weak.astype(np.int8), [0]])))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if np.any(s[a:b] >= on):
+            out[a:b] = True
     return out
 
 
