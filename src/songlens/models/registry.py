@@ -21,7 +21,7 @@ moved the tag probabilities by up to 1.6e-3 from the reference's on the golden
 clips, against 3e-6 with float32.
 
 ``instrument_heads``: SongLens's own (MIT) logistic heads and thresholds of the
-instrument timeline (:mod:`songlens.analysis.instruments`), 51 kB.
+instrument timeline (:mod:`songlens.analysis.instruments`), 85 kB.
 
 ``basic-pitch-nmp``: Spotify's Basic Pitch note/onset/contour network (ICASSP
 2022), the ``saved_models/icassp_2022/nmp.onnx`` file of the
@@ -96,7 +96,7 @@ REGISTRY: dict[str, ModelSpec] = {
     "instrument_heads": ModelSpec(
         name="instrument_heads",
         file="instrument_heads.npz",
-        sha256="e3c1803324c157a9d8b52d3d13e07960965f0df0ec9f9c194ac741b8c2755066",
+        sha256="134040b0fa04d2b06633a13af62299c532fb3d1f93841e709dde90c7d79726ad",
         source="SongLens: logistic heads on musicnn_mtt's pooled features and tag thresholds, "
                "fitted by benchmarks/instruments/fit_heads.py on labelled General MIDI renders",
         version="1",
