@@ -199,8 +199,16 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     """Run the analysers of ``config.profile`` on precomputed features.
 
     ``stream`` is the :class:`~songlens.analysis.transcription.StreamingTranscriber`
-    that was fed during decoding (``full`` profile), if any.
+    that was fed during decoding (``full`` profile), if any. BLAS runs on one
+    thread meanwhile (see :func:`_blas_one_thread`).
     """
+    with _blas_one_thread():
+        return _analyze_features(bundle, info=info, config=config, warnings=warnings,
+                                 stream=stream)
+
+
+def _analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: AnalysisConfig,
+                      warnings: list[str], stream: Any = None) -> AnalysisResult:
     warnings = list(warnings) + list(bundle.warnings)
     if bundle.duration < MIN_DURATION:
         if stream is not None:
