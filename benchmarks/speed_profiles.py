@@ -104,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(a.file) if a.file else default_file()
     peer = peer_python(a.peer_python)
     env = songlens_env()
+    # bytecode cached after the warm-up, as for installed packages (whose .pyc
+    # files pip writes): otherwise every run recompiles SongLens' sources
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = Path(tempfile.mkdtemp()) / "a.json"
     systems: dict[str, list[str]] = {
         "SongLens `analyze` (profile full, default)":
@@ -158,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{' ' + a.file if a.file else ''} --rounds {a.rounds}`; {now()}.",
         f"File: {path.name}, {info.duration:.1f} s, {info.samplerate} Hz, "
         f"{info.channels} channels. Each system runs in a fresh process (imports and "
-        "decoding included), in turn within each round, after one warm-up run each; "
+        "decoding included; bytecode cached by the warm-up as for installed packages), "
+        "in turn within each round, after one warm-up run each; "
         f"medians of {a.rounds} rounds. Load average after each round: "
         + ", ".join(f"{x:.1f}" for x in loads) + " (2 cores; wall times grow with load).",
         "",

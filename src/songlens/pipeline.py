@@ -8,6 +8,7 @@ reported through an optional callback, never printed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,6 +79,15 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
         Invalid settings.
     """
     cfg = _check_config(config)
+    with _blas_one_thread():
+        result = _analyze_file(path, cfg, progress)
+    if progress is not None:
+        progress(1.0, "done")
+    return result
+
+
+def _analyze_file(path: str | os.PathLike[str], cfg: AnalysisConfig,
+                  progress: ProgressCallback | None) -> AnalysisResult:
     with open_audio(path) as reader:
         info = reader.info
         stream = _stream_for(cfg, info.declared_duration or info.duration)
@@ -108,10 +118,24 @@ def analyze(path: str | os.PathLike[str], *, config: AnalysisConfig | dict[str, 
             f"decoded {bundle.duration:.2f} s of the {announced:.2f} s the header "
             "announces; the file is probably truncated"
         )
-    result = analyze_features(bundle, info=info, config=cfg, warnings=warnings, stream=stream)
-    if progress is not None:
-        progress(1.0, "done")
-    return result
+    return analyze_features(bundle, info=info, config=cfg, warnings=warnings, stream=stream)
+
+
+def _blas_one_thread() -> contextlib.AbstractContextManager[Any]:
+    """Limit BLAS to one thread per caller for an analysis (if threadpoolctl is installed).
+
+    SongLens runs its own threads (models beside the DSP); an idle BLAS worker
+    busy-waits after each product and takes a core from them (seen: 1.7 s of
+    CPU on a 4-minute track). One thread also makes the rounding of matrix
+    products, hence the results, the same on every machine and at every moment
+    (the taggers' own limit is process-wide and used to overlap the DSP's
+    products or not depending on timing).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _blocks(y: np.ndarray, n: int) -> Iterator[np.ndarray]:
@@ -157,15 +181,17 @@ def analyze_signal(y: np.ndarray, *, sr: int, config: AnalysisConfig | dict[str,
     weights = channel_weights(channel_names, y.shape[0])
     block = max(1, int(cfg.signal.block_seconds * sr))
     stream = _stream_for(cfg, y.shape[1] / sr)
-    try:
-        bundle = FeatureExtractor.from_blocks(
-            _blocks(y.astype(np.float32, copy=False), block), sr=int(sr), channel_weights=weights,
-            signal=cfg.signal, on_analysis=None if stream is None else stream.push)
-    except BaseException:
-        if stream is not None:
-            stream.close()
-        raise
-    return analyze_features(bundle, info=info, config=cfg, warnings=[], stream=stream)
+    with _blas_one_thread():
+        try:
+            bundle = FeatureExtractor.from_blocks(
+                _blocks(y.astype(np.float32, copy=False), block), sr=int(sr),
+                channel_weights=weights, signal=cfg.signal,
+                on_analysis=None if stream is None else stream.push)
+        except BaseException:
+            if stream is not None:
+                stream.close()
+            raise
+        return analyze_features(bundle, info=info, config=cfg, warnings=[], stream=stream)
 
 
 def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: AnalysisConfig,
@@ -173,8 +199,16 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     """Run the analysers of ``config.profile`` on precomputed features.
 
     ``stream`` is the :class:`~songlens.analysis.transcription.StreamingTranscriber`
-    that was fed during decoding (``full`` profile), if any.
+    that was fed during decoding (``full`` profile), if any. BLAS runs on one
+    thread meanwhile (see :func:`_blas_one_thread`).
     """
+    with _blas_one_thread():
+        return _analyze_features(bundle, info=info, config=config, warnings=warnings,
+                                 stream=stream)
+
+
+def _analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: AnalysisConfig,
+                      warnings: list[str], stream: Any = None) -> AnalysisResult:
     warnings = list(warnings) + list(bundle.warnings)
     if bundle.duration < MIN_DURATION:
         if stream is not None:
@@ -222,11 +256,13 @@ def analyze_features(bundle: FeatureBundle, *, info: AudioInfo, config: Analysis
     result.production = measure_production(bundle.stats, band_power=bundle.band_power,
                                            integrated_lufs=loud.integrated_lufs)
     _harmony(result, bundle, config=config, warnings=warnings)
+    # before waiting for the models: the last steps need only these and the models' outputs
+    timbre = _timbre_cues(bundle, config)
     tags = None
     if config.profile == "full":
         tags = _run_models(result, bundle, config, warnings, tagging)
     _melody_emotion_descriptors(result, bundle, config, pending=pending, onset_env=env,
-                                loudness=(times, lufs), tags=tags)
+                                loudness=(times, lufs), tags=tags, timbre=timbre)
 
     # observations worth a warning (the result stays valid)
     if loud.integrated_lufs is None:
@@ -403,14 +439,34 @@ def _start_transcription(bundle: FeatureBundle, config: AnalysisConfig,
     return fut
 
 
+def _timbre_cues(bundle: FeatureBundle, config: AnalysisConfig
+                 ) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Brightness per frame, its loudness mask and the sensory roughness (None without audio)."""
+    from .analysis.emotion import mel_centroid
+
+    bright, loud_mask = mel_centroid(bundle.log_mel, sr=config.signal.sample_rate)
+    rough = None
+    if bundle.y is not None:
+        from .dsp.roughness import sensory_roughness
+
+        sr = config.signal.sample_rate  # ~186 ms frames (5.4 Hz bins at 22050 Hz), 100 ms hop
+        rough = sensory_roughness(bundle.y, sr=sr, n_fft=1 << int(round(np.log2(sr * 0.186))),
+                                  hop_length=int(round(sr * 0.1)))
+    return bright, loud_mask, rough
+
+
 def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
                                 config: AnalysisConfig, *, pending: Future[Any] | None,
                                 onset_env: np.ndarray,
                                 loudness: tuple[np.ndarray, np.ndarray],
-                                tags: dict[str, float] | None = None) -> None:
-    """Melody (from the pending transcription), emotion and descriptors."""
+                                tags: dict[str, float] | None = None,
+                                timbre: tuple[Any, Any, Any] | None = None) -> None:
+    """Melody (from the pending transcription), emotion and descriptors.
+
+    ``timbre`` is :func:`_timbre_cues` of the bundle (computed here if None).
+    """
     from .analysis.descriptors import compute_descriptors
-    from .analysis.emotion import analyze_emotion, estimate_mode, mel_centroid
+    from .analysis.emotion import analyze_emotion, estimate_mode
 
     notes = lead = None
     if pending is not None:
@@ -429,14 +485,7 @@ def _melody_emotion_descriptors(result: AnalysisResult, bundle: FeatureBundle,
     segs = None
     if result.key is not None and result.key.segments:
         segs = [(s.start, s.end, s.label) for s in result.key.segments]
-    bright, loud_mask = mel_centroid(bundle.log_mel, sr=config.signal.sample_rate)
-    rough = None
-    if bundle.y is not None:
-        from .dsp.roughness import sensory_roughness
-
-        sr = config.signal.sample_rate  # ~186 ms frames (5.4 Hz bins at 22050 Hz), 100 ms hop
-        rough = sensory_roughness(bundle.y, sr=sr, n_fft=1 << int(round(np.log2(sr * 0.186))),
-                                  hop_length=int(round(sr * 0.1)))
+    bright, loud_mask, rough = timbre if timbre is not None else _timbre_cues(bundle, config)
     emo = analyze_emotion(
         duration=bundle.duration, loudness_curve=loudness,
         integrated_lufs=result.loudness.integrated_lufs if result.loudness else None,
