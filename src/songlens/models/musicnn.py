@@ -529,11 +529,21 @@ class _nullcontext:
 
 
 def _blas_single_thread() -> Any:
-    """A context limiting BLAS to one thread per caller, if threadpoolctl is installed."""
+    """A context limiting BLAS to one thread per caller, if threadpoolctl is installed.
+
+    None without threadpoolctl. When BLAS already runs on one thread (inside a
+    pipeline analysis, which sets it) the context does nothing: setting and
+    restoring the process-wide limit from a worker thread that outlives the
+    caller's own context (an analysis that failed meanwhile) would restore
+    the caller's one thread after the caller had restored its original.
+    """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
         return None
+    if all(p.get("num_threads", 1) <= 1 for p in threadpool_info()
+           if p.get("user_api") == "blas"):
+        return _nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
