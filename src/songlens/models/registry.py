@@ -96,7 +96,7 @@ REGISTRY: dict[str, ModelSpec] = {
     "instrument_heads": ModelSpec(
         name="instrument_heads",
         file="instrument_heads.npz",
-        sha256="134040b0fa04d2b06633a13af62299c532fb3d1f93841e709dde90c7d79726ad",
+        sha256="3feca111fbf5ac17478cb44de6aa730ff87f4649b1586780fad7b04c3b1b64b8",
         source="SongLens: logistic heads on musicnn_mtt's pooled features and tag thresholds, "
                "fitted by benchmarks/instruments/fit_heads.py on labelled General MIDI renders",
         version="1",
