@@ -104,6 +104,10 @@ def mixed_render(seed: int, *, sr: int = 44100, wide: bool = False
     EQ and gain per class (and a program from ``WIDE_PROGRAMS``)."""
     from songlens.testing.arrangements import plan_arrangement
 
+    missing = [FONTS[f] for f in MIXED_FONTS if not Path(FONTS[f]).is_file()]
+    if missing:  # never fall back to another soundfont: the set would not be reproducible
+        raise SystemExit(f"missing soundfonts {missing}: apt-get install fluid-soundfont-gm "
+                         "musescore-general-soundfont-small csound-soundfont")
     rng = np.random.default_rng(seed + 104729)
     classes = list(plan_arrangement(seed).programs)
     fonts = {c: str(rng.choice(MIXED_FONTS)) for c in classes}
