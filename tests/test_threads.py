@@ -58,14 +58,14 @@ def test_analysis_uses_one_blas_thread_and_restores_the_callers(beat_signal, mon
 def test_tagger_in_a_worker_does_not_undo_the_callers_restore():
     """A tagger thread outliving a failed analysis must not leave BLAS on one thread."""
     threadpoolctl = pytest.importorskip("threadpoolctl")
-    from songlens.models.musicnn import _blas_single_thread
+    from songlens._blas import one_blas_thread
 
     with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
         before = _blas_threads()
         if not before or max(before) < 2:
             pytest.skip("no multi-threaded BLAS library threadpoolctl can control")
         outer = threadpoolctl.threadpool_limits(limits=1, user_api="blas")  # the analysis
-        inner = _blas_single_thread()  # the tagger, started inside it
+        inner = one_blas_thread()  # the tagger, started inside it
         inner.__enter__()
         outer.restore_original_limits()  # the analysis fails and restores the original
         inner.__exit__(None, None, None)  # the tagger finishes after the analysis failed

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import __version__
+from ._blas import one_blas_thread
 from .analysis.chords import analyze_chords, decode_chords
 from .analysis.dynamics import analyze_dynamics
 from .analysis.key import analyze_key
@@ -122,20 +123,8 @@ def _analyze_file(path: str | os.PathLike[str], cfg: AnalysisConfig,
 
 
 def _blas_one_thread() -> contextlib.AbstractContextManager[Any]:
-    """Limit BLAS to one thread per caller for an analysis (if threadpoolctl is installed).
-
-    SongLens runs its own threads (models beside the DSP); an idle BLAS worker
-    busy-waits after each product and takes a core from them (seen: 1.7 s of
-    CPU on a 4-minute track). One thread also makes the rounding of matrix
-    products, hence the results, the same on every machine and at every moment
-    (the taggers' own limit is process-wide and used to overlap the DSP's
-    products or not depending on timing).
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    """:func:`songlens._blas.one_blas_thread`, a no-op without threadpoolctl."""
+    return one_blas_thread() or contextlib.nullcontext()
 
 
 def _blocks(y: np.ndarray, n: int) -> Iterator[np.ndarray]:

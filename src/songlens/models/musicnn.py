@@ -46,12 +46,14 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._blas import one_blas_thread
 from ..dsp.spectral import mel_filterbank
 from ..errors import ModelLoadingError, ParameterError
 
@@ -500,7 +502,7 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
         return empty if pooled else empty[:2]
     plan = _plan(weights)
     blocks = [slice(i, i + batch) for i in range(0, n, batch)]
-    limits = _blas_single_thread()
+    limits = one_blas_thread()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if limits is not None else 1
     workers = max(1, min(int(workers), len(blocks)))
@@ -513,38 +515,11 @@ def forward(patches: np.ndarray, weights: MusicnnWeights, *, batch: int = 8,
     else:
         from concurrent.futures import ThreadPoolExecutor
 
-        with limits if limits is not None else _nullcontext():
+        with limits if limits is not None else nullcontext():
             with ThreadPoolExecutor(max_workers=workers) as ex:
                 results = list(ex.map(run, blocks))
     outs = tuple(np.concatenate([r[i] for r in results]) for i in range(3 if pooled else 2))
     return outs
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
-def _blas_single_thread() -> Any:
-    """A context limiting BLAS to one thread per caller, if threadpoolctl is installed.
-
-    None without threadpoolctl. When BLAS already runs on one thread (inside a
-    pipeline analysis, which sets it) the context does nothing: setting and
-    restoring the process-wide limit from a worker thread that outlives the
-    caller's own context (an analysis that failed meanwhile) would restore
-    the caller's one thread after the caller had restored its original.
-    """
-    try:
-        from threadpoolctl import threadpool_info, threadpool_limits
-    except ImportError:
-        return None
-    if all(p.get("num_threads", 1) <= 1 for p in threadpool_info()
-           if p.get("user_api") == "blas"):
-        return _nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _forward_block(x: np.ndarray, plan: _Plan, *, direct: bool = False
