@@ -116,8 +116,10 @@ def mixed_render(seed: int, *, sr: int = 44100, wide: bool = False
     fx = {f: (float(rng.uniform(-6, 6)), float(rng.uniform(-6, 6)), float(rng.uniform(-4, 4)))
           for f in MIXED_FONTS}
 
+    fx_by_path = {FONTS[f]: v for f, v in fx.items()}
+
     def stem_filter(path: str, y: np.ndarray) -> np.ndarray:
-        lo, hi, g = fx[next(f for f in MIXED_FONTS if FONTS[f] == path)]
+        lo, hi, g = fx_by_path[path]
         y = _shelf(y, sr=sr, f0=250.0, gain_db=lo, high=False)
         y = _shelf(y, sr=sr, f0=4000.0, gain_db=hi, high=True)
         return y * 10 ** (g / 20)
