@@ -183,7 +183,10 @@ def main() -> None:
     seeds = None
     if args.seeds:
         a, _, b = args.seeds.partition("-")
-        seeds = range(int(a), int(b or a) + 1)
+        try:
+            seeds = range(int(a), int(b or a) + 1)
+        except ValueError:
+            raise SystemExit(f"--seeds takes FIRST-LAST or one seed, got {args.seeds!r}") from None
     collect(args.set, models=("musicnn_mtt", "musicnn_msd") if args.msd else ("musicnn_mtt",),
             seeds=seeds)
 
