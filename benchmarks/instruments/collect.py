@@ -15,7 +15,7 @@ Sets (seeds and soundfonts never overlap):
   rendered together and that stem gets a random EQ (low shelf at 250 Hz and
   high shelf at 4 kHz, each +-6 dB) and gain (+-4 dB) before mixing.
   TimGM6mb is never used;
-* ``varied``: seeds 1500-1619, like ``augmented`` and each class also
+* ``varied``: seeds 1500-1799, like ``augmented`` and each class also
   played by a GM program drawn from a wider family (``WIDE_PROGRAMS``:
   electric grand and honky-tonk pianos, viola and tremolo strings, muted
   guitar, fretless and synth bass, synth voice, tuba and French horn, more
@@ -72,7 +72,7 @@ arrangements' own ``GM_PROGRAMS``)."""
 SETS = {
     "calibration": (range(1000, 1240), ("FluidR3", "MuseScore")),
     "augmented": (range(1300, 1420), ("mixed",)),
-    "varied": (range(1500, 1620), ("mixed",)),
+    "varied": (range(1500, 1800), ("mixed",)),
     "evaluation": (range(2000, 2030), ("FluidR3", "MuseScore", "TimGM6mb")),
 }
 
