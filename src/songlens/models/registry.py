@@ -96,7 +96,7 @@ REGISTRY: dict[str, ModelSpec] = {
     "instrument_heads": ModelSpec(
         name="instrument_heads",
         file="instrument_heads.npz",
-        sha256="3feca111fbf5ac17478cb44de6aa730ff87f4649b1586780fad7b04c3b1b64b8",
+        sha256="13a9067762a05186c1d87bda6a4f97f109ba09a19987a35311dd9444c489069a",
         source="SongLens: logistic heads on musicnn_mtt's pooled features and tag thresholds, "
                "fitted by benchmarks/instruments/fit_heads.py on labelled General MIDI renders",
         version="1",
