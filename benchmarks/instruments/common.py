@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,16 @@ def load_set(name: str) -> list[Piece]:
                     hop_s=1.5, pooled=z[f"{key}_pooled"].astype(np.float32))
         pieces.append(Piece(seed=int(meta["seed"]), font=meta["font"], truth=meta, acts=acts))
     return pieces
+
+
+def every_nth_patch(p: Piece, step: int, phase: int = 0) -> Piece:
+    """The piece with patches ``phase, phase + step, ...`` only (hop ``step`` times the cached)."""
+    acts = {m: replace(a, times=a.times[phase::step], probs=a.probs[phase::step],
+                       penultimate=a.penultimate[phase::step], level_db=a.level_db[phase::step],
+                       pooled=None if a.pooled is None else a.pooled[phase::step],
+                       hop_s=a.hop_s * step)
+            for m, a in p.acts.items()}
+    return replace(p, acts=acts)
 
 
 def frame_matrix(intervals: dict[str, list[tuple[float, float]]], duration: float,

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import FRAME, f1, frame_matrix, load_set  # noqa: E402
+from common import FRAME, every_nth_patch, f1, frame_matrix, load_set  # noqa: E402
 
 from songlens.analysis.instruments import CLASSES, instrument_timeline, load_heads  # noqa: E402
 from songlens.config import InstrumentConfig  # noqa: E402
@@ -38,17 +38,7 @@ HERE = Path(__file__).resolve().parent
 
 def subsample(pieces: list, step: int) -> list:
     """Keep every ``step``-th patch (hop 1.5 s -> 3.0 s for step 2)."""
-    from dataclasses import replace
-
-    out = []
-    for p in pieces:
-        acts = {m: replace(a, times=a.times[::step], probs=a.probs[::step],
-                           penultimate=a.penultimate[::step], level_db=a.level_db[::step],
-                           pooled=None if a.pooled is None else a.pooled[::step],
-                           hop_s=a.hop_s * step)
-                for m, a in p.acts.items()}
-        out.append(replace(p, acts=acts))
-    return out
+    return [every_nth_patch(p, step) for p in pieces]
 
 
 def evaluate(name: str, *, step: int = 1, config: InstrumentConfig | None = None) -> str:

@@ -38,14 +38,13 @@ import argparse
 import itertools
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, Piece, f1, frame_matrix, load_set  # noqa: E402
+from common import ROOT, Piece, every_nth_patch, f1, frame_matrix, load_set  # noqa: E402
 
 from songlens.analysis.instruments import (  # noqa: E402
     CLASSES,
@@ -198,20 +197,8 @@ def oof_auc(cv: list[tuple[InstrumentHeads, list[Piece]]]) -> np.ndarray:
 
 def at_hop(p: Piece, hop: float) -> list[Piece]:
     """The piece's patches at the hop ``hop`` (a multiple of the cached one), every phase."""
-    cached = p.acts["musicnn_mtt"].hop_s
-    step = int(round(hop / cached))
-    if step <= 1:
-        return [p]
-    out = []
-    for phase in range(step):
-        acts = {m: replace(a, times=a.times[phase::step], probs=a.probs[phase::step],
-                           penultimate=a.penultimate[phase::step],
-                           level_db=a.level_db[phase::step],
-                           pooled=None if a.pooled is None else a.pooled[phase::step],
-                           hop_s=a.hop_s * step)
-                for m, a in p.acts.items()}
-        out.append(replace(p, acts=acts))
-    return out
+    step = int(round(hop / p.acts["musicnn_mtt"].hop_s))
+    return [p] if step <= 1 else [every_nth_patch(p, step, phase) for phase in range(step)]
 
 
 def oof_f1_by_threshold(cv: list[tuple[InstrumentHeads, list[Piece]]]) -> np.ndarray:
